@@ -1,0 +1,101 @@
+"""The embedded default store: one DuckDB file inside the workspace."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import duckdb
+import pyarrow as pa
+from pydantic import BaseModel
+
+from leadline.errors import EngineError
+from leadline.store.base import Engine, Params, Sql
+
+
+class DuckDBConfig(BaseModel):
+    type: Literal["duckdb"] = "duckdb"
+    path: str
+    read_only: bool = False
+    memory_limit: str | None = None
+    threads: int | None = None
+
+
+class DuckDBEngine(Engine):
+    """DuckDB runs the compiled plan in-process; one writer process at a time."""
+
+    DIALECT: ClassVar[str] = "duckdb"
+
+    def __init__(self, config: DuckDBConfig) -> None:
+        self.config = config
+        self._lock = threading.RLock()
+        try:
+            self.conn = duckdb.connect(config.path, read_only=config.read_only)
+        except duckdb.IOException as err:
+            text = str(err)
+            if "lock" in text.lower():
+                raise EngineError(
+                    f"the store {config.path} is in use by another leadline process "
+                    "(a running `leadline serve`, or another command). Stop it, or send "
+                    "the change through that process."
+                ) from err
+            raise EngineError(f"cannot open the store {config.path}: {text}") from err
+        if config.memory_limit:
+            self.conn.execute(f"SET memory_limit = '{config.memory_limit}'")
+        if config.threads:
+            self.conn.execute(f"SET threads = {int(config.threads)}")
+        self._depth = 0
+
+    @classmethod
+    def at(cls, path: str | Path, **kw: Any) -> DuckDBEngine:
+        return cls(DuckDBConfig(path=str(path), **kw))
+
+    def execute(self, sql: Sql, params: Params = None) -> None:
+        with self._lock:
+            self.conn.execute(self.render(sql), params or None).fetchall()
+
+    def fetch(self, sql: Sql, params: Params = None) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self.conn.execute(self.render(sql), params or None).fetchall()
+
+    def fetch_arrow(self, sql: Sql, params: Params = None) -> pa.Table:
+        with self._lock:
+            result = self.conn.execute(self.render(sql), params or None)
+            return result.fetch_arrow_table()
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        with self._lock:
+            self.conn.register(name, table)
+
+    def unregister(self, name: str) -> None:
+        with self._lock:
+            self.conn.unregister(name)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth:  # nested: join the outer transaction
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN TRANSACTION")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()

@@ -1,0 +1,308 @@
+"""The store's schema, as an ordered list of forward migrations.
+
+Each migration is a list of SQL statements written in DuckDB's dialect; engines
+for other dialects transpile them with sqlglot.  Migrations are only ever
+appended: a deployed store records the highest version it has applied in
+``schema_migrations`` and :func:`leadline.store.migrate` applies the rest.
+
+Design rules the tables follow (see docs/store.md):
+
+* histories are append-only (activities, stage_history, dispositions,
+  score_runs/score_snapshots/score_parts, merges, entity_versions, quarantine);
+* an entity row that an import changes has its previous version copied to
+  ``entity_versions`` first, so current state never destroys history;
+* every score and stage change records the contract version that produced it.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[list[str]] = [
+    # 1: the initial schema
+    [
+        """CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            applied_at TIMESTAMP NOT NULL
+        )""",
+        "CREATE SEQUENCE IF NOT EXISTS seq_import_run START 1",
+        "CREATE SEQUENCE IF NOT EXISTS seq_score_run START 1",
+        "CREATE SEQUENCE IF NOT EXISTS seq_transition START 1",
+        "CREATE SEQUENCE IF NOT EXISTS seq_disposition START 1",
+        """CREATE TABLE IF NOT EXISTS contracts (
+            version VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            source_text VARCHAR NOT NULL,
+            first_used_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS import_runs (
+            run_id BIGINT PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            file VARCHAR NOT NULL,
+            file_sha256 VARCHAR,
+            mapping VARCHAR,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            status VARCHAR NOT NULL,
+            rows_in BIGINT,
+            loaded BIGINT,
+            unchanged BIGINT,
+            merged BIGINT,
+            quarantined BIGINT,
+            summary JSON
+        )""",
+        """CREATE TABLE IF NOT EXISTS quarantine (
+            run_id BIGINT NOT NULL,
+            kind VARCHAR NOT NULL,
+            file VARCHAR NOT NULL,
+            row_number BIGINT NOT NULL,
+            line BIGINT,
+            field VARCHAR,
+            reason VARCHAR NOT NULL,
+            message VARCHAR NOT NULL,
+            raw JSON
+        )""",
+        """CREATE TABLE IF NOT EXISTS accounts (
+            account_id VARCHAR PRIMARY KEY,
+            name VARCHAR,
+            domain VARCHAR,
+            industry VARCHAR,
+            employees BIGINT,
+            annual_revenue DOUBLE,
+            country VARCHAR,
+            region VARCHAR,
+            owner VARCHAR,
+            parent_account VARCHAR,
+            attributes JSON,
+            created_at TIMESTAMP,
+            merged_into VARCHAR,
+            import_run_id BIGINT
+        )""",
+        """CREATE TABLE IF NOT EXISTS leads (
+            lead_id VARCHAR PRIMARY KEY,
+            email VARCHAR,
+            email_domain VARCHAR,
+            is_free_mail BOOLEAN,
+            first_name VARCHAR,
+            last_name VARCHAR,
+            title VARCHAR,
+            seniority VARCHAR,
+            department VARCHAR,
+            company VARCHAR,
+            account_id VARCHAR,
+            country VARCHAR,
+            lead_source VARCHAR,
+            channel VARCHAR,
+            campaign_id VARCHAR,
+            created_at TIMESTAMP,
+            converted BOOLEAN,
+            attributes JSON,
+            post_contact JSON,
+            merged_into VARCHAR,
+            import_run_id BIGINT
+        )""",
+        """CREATE TABLE IF NOT EXISTS content (
+            content_id VARCHAR PRIMARY KEY,
+            title VARCHAR,
+            url VARCHAR,
+            content_type VARCHAR,
+            topics VARCHAR[],
+            journey_stage VARCHAR,
+            gated BOOLEAN,
+            import_run_id BIGINT
+        )""",
+        """CREATE TABLE IF NOT EXISTS activities (
+            source VARCHAR NOT NULL,
+            source_event_id VARCHAR NOT NULL,
+            lead_id VARCHAR NOT NULL,
+            activity_type VARCHAR NOT NULL,
+            occurred_at TIMESTAMP NOT NULL,
+            url VARCHAR,
+            content_id VARCHAR,
+            campaign_id VARCHAR,
+            value DOUBLE,
+            attributes JSON,
+            ingested_at TIMESTAMP NOT NULL,
+            import_run_id BIGINT,
+            UNIQUE (source, source_event_id)
+        )""",
+        """CREATE TABLE IF NOT EXISTS campaigns (
+            campaign_id VARCHAR PRIMARY KEY,
+            name VARCHAR,
+            channel VARCHAR,
+            started_at TIMESTAMP,
+            ended_at TIMESTAMP,
+            import_run_id BIGINT
+        )""",
+        """CREATE TABLE IF NOT EXISTS campaign_costs (
+            campaign_id VARCHAR NOT NULL,
+            period_start DATE NOT NULL,
+            period_end DATE NOT NULL,
+            cost DOUBLE NOT NULL,
+            currency VARCHAR,
+            import_run_id BIGINT,
+            PRIMARY KEY (campaign_id, period_start)
+        )""",
+        """CREATE TABLE IF NOT EXISTS touches (
+            source VARCHAR NOT NULL,
+            source_event_id VARCHAR NOT NULL,
+            lead_id VARCHAR NOT NULL,
+            campaign_id VARCHAR NOT NULL,
+            touched_at TIMESTAMP NOT NULL,
+            touch_type VARCHAR,
+            import_run_id BIGINT,
+            UNIQUE (source, source_event_id)
+        )""",
+        """CREATE TABLE IF NOT EXISTS opportunities (
+            opportunity_id VARCHAR PRIMARY KEY,
+            account_id VARCHAR,
+            lead_id VARCHAR,
+            name VARCHAR,
+            stage VARCHAR NOT NULL,
+            amount DOUBLE,
+            product VARCHAR,
+            owner VARCHAR,
+            created_at TIMESTAMP,
+            closed_at TIMESTAMP,
+            attributes JSON,
+            import_run_id BIGINT
+        )""",
+        """CREATE TABLE IF NOT EXISTS dispositions (
+            disposition_id BIGINT PRIMARY KEY,
+            source VARCHAR NOT NULL,
+            source_event_id VARCHAR NOT NULL,
+            lead_id VARCHAR NOT NULL,
+            action VARCHAR NOT NULL,
+            reason VARCHAR,
+            note VARCHAR,
+            actor VARCHAR,
+            decided_at TIMESTAMP NOT NULL,
+            import_run_id BIGINT,
+            UNIQUE (source, source_event_id)
+        )""",
+        """CREATE TABLE IF NOT EXISTS stage_history (
+            transition_id BIGINT PRIMARY KEY,
+            lead_id VARCHAR NOT NULL,
+            from_stage VARCHAR NOT NULL,
+            to_stage VARCHAR NOT NULL,
+            changed_at TIMESTAMP NOT NULL,
+            actor VARCHAR NOT NULL,
+            reason VARCHAR,
+            note VARCHAR,
+            source VARCHAR NOT NULL,
+            contract_version VARCHAR NOT NULL,
+            score_run_id BIGINT
+        )""",
+        """CREATE TABLE IF NOT EXISTS account_stage_history (
+            transition_id BIGINT PRIMARY KEY,
+            account_id VARCHAR NOT NULL,
+            from_stage VARCHAR NOT NULL,
+            to_stage VARCHAR NOT NULL,
+            changed_at TIMESTAMP NOT NULL,
+            actor VARCHAR NOT NULL,
+            reason VARCHAR,
+            contract_version VARCHAR NOT NULL,
+            score_run_id BIGINT
+        )""",
+        """CREATE TABLE IF NOT EXISTS score_runs (
+            run_id BIGINT PRIMARY KEY,
+            as_of TIMESTAMP NOT NULL,
+            contract_version VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            leads_scored BIGINT,
+            transitions BIGINT
+        )""",
+        """CREATE TABLE IF NOT EXISTS score_snapshots (
+            run_id BIGINT NOT NULL,
+            lead_id VARCHAR NOT NULL,
+            account_id VARCHAR,
+            as_of TIMESTAMP NOT NULL,
+            contract_version VARCHAR NOT NULL,
+            fit_points DOUBLE NOT NULL,
+            grade VARCHAR NOT NULL,
+            engagement DOUBLE NOT NULL,
+            intent DOUBLE NOT NULL,
+            score DOUBLE NOT NULL,
+            excluded_reason VARCHAR,
+            trigger_rule VARCHAR,
+            priority VARCHAR NOT NULL,
+            priority_rank INTEGER NOT NULL,
+            qualifies_mql BOOLEAN NOT NULL,
+            mql_reason VARCHAR NOT NULL,
+            account_score DOUBLE,
+            account_engaged_contacts INTEGER,
+            account_qualifies_mqa BOOLEAN
+        )""",
+        """CREATE TABLE IF NOT EXISTS score_parts (
+            run_id BIGINT NOT NULL,
+            lead_id VARCHAR NOT NULL,
+            component VARCHAR NOT NULL,
+            rule VARCHAR NOT NULL,
+            events BIGINT,
+            raw_points DOUBLE NOT NULL,
+            capped_points DOUBLE NOT NULL,
+            cap_applied BOOLEAN NOT NULL,
+            decay_factor DOUBLE NOT NULL,
+            points DOUBLE NOT NULL,
+            detail VARCHAR
+        )""",
+        """CREATE TABLE IF NOT EXISTS reps (
+            rep_id VARCHAR PRIMARY KEY,
+            name VARCHAR,
+            email VARCHAR,
+            manager VARCHAR,
+            team VARCHAR,
+            region VARCHAR,
+            timezone VARCHAR,
+            capacity INTEGER,
+            active BOOLEAN,
+            import_run_id BIGINT
+        )""",
+        """CREATE TABLE IF NOT EXISTS products (
+            product_id VARCHAR PRIMARY KEY,
+            name VARCHAR,
+            series VARCHAR,
+            list_price DOUBLE,
+            import_run_id BIGINT
+        )""",
+        """CREATE TABLE IF NOT EXISTS merges (
+            entity VARCHAR NOT NULL,
+            merged_id VARCHAR NOT NULL,
+            survivor_id VARCHAR NOT NULL,
+            match_key VARCHAR NOT NULL,
+            match_value VARCHAR,
+            import_run_id BIGINT,
+            merged_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS entity_versions (
+            entity VARCHAR NOT NULL,
+            entity_id VARCHAR NOT NULL,
+            data JSON NOT NULL,
+            replaced_at TIMESTAMP NOT NULL,
+            import_run_id BIGINT
+        )""",
+        """CREATE TABLE IF NOT EXISTS field_catalog (
+            entity VARCHAR NOT NULL,
+            field VARCHAR NOT NULL,
+            post_contact BOOLEAN NOT NULL,
+            mapping VARCHAR,
+            first_seen_run BIGINT,
+            PRIMARY KEY (entity, field)
+        )""",
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Tables whose rows are only ever appended; tests hold the store to this.
+APPEND_ONLY_TABLES = (
+    "activities",
+    "touches",
+    "dispositions",
+    "stage_history",
+    "account_stage_history",
+    "score_snapshots",
+    "score_parts",
+    "merges",
+    "entity_versions",
+    "quarantine",
+)
