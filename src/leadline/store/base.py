@@ -10,7 +10,7 @@ the wrong SQL.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -20,7 +20,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
 Sql = exp.Expression | str
-Params = Sequence[Any] | None
+Params = Sequence[Any] | Mapping[str, Any] | None
 
 REFERENCE_DIALECT = "duckdb"
 

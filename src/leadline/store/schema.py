@@ -189,7 +189,8 @@ MIGRATIONS: list[list[str]] = [
             note VARCHAR,
             source VARCHAR NOT NULL,
             contract_version VARCHAR NOT NULL,
-            score_run_id BIGINT
+            score_run_id BIGINT,
+            disposition_id BIGINT
         )""",
         """CREATE TABLE IF NOT EXISTS account_stage_history (
             transition_id BIGINT PRIMARY KEY,
@@ -244,6 +245,15 @@ MIGRATIONS: list[list[str]] = [
             decay_factor DOUBLE NOT NULL,
             points DOUBLE NOT NULL,
             detail VARCHAR
+        )""",
+        """CREATE TABLE IF NOT EXISTS qualifications (
+            lead_id VARCHAR NOT NULL,
+            budget VARCHAR,
+            authority VARCHAR,
+            need VARCHAR,
+            timeline VARCHAR,
+            actor VARCHAR NOT NULL,
+            recorded_at TIMESTAMP NOT NULL
         )""",
         """CREATE TABLE IF NOT EXISTS reps (
             rep_id VARCHAR PRIMARY KEY,
@@ -303,6 +313,7 @@ APPEND_ONLY_TABLES = (
     "score_snapshots",
     "score_parts",
     "merges",
+    "qualifications",
     "entity_versions",
     "quarantine",
 )

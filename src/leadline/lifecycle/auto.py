@@ -1,0 +1,167 @@
+"""Stage moves that follow from data, applied set-based after each score run.
+
+* lead → mql when the snapshot says the lead qualifies;
+* recycled → mql when the cooldown is over, the lead qualifies again and it
+  did something new after it was recycled (no re-qualifying on old activity);
+* account → mqa when the account roll-up qualifies (sticky: sales keep it);
+* CRM facts: a lead whose opportunity was opened by T is in ``opportunity``
+  (from any pre-pipeline stage, so "won deals that never were MQLs" stay
+  visible), and ``won``/``lost`` once that opportunity closed.
+
+Each is one INSERT … SELECT over all leads, so a run over a million leads is
+a handful of statements, not a loop.  Moves are only applied to leads whose
+history has nothing later than T, so replaying an older T never writes a
+history out of order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from leadline.contract.schema import Contract
+from leadline.lifecycle.history import ACCOUNT_STAGE_AS_OF_SQL, STAGE_AS_OF_SQL
+from leadline.store.base import Engine
+
+_LAST_CHANGE = "(SELECT lead_id, max(changed_at) AS last_at FROM stage_history GROUP BY lead_id)"
+_SURVIVOR_ACTIVITY = """(
+    SELECT coalesce(l.merged_into, a.lead_id) AS lead_id, max(a.occurred_at) AS last_activity
+    FROM activities AS a LEFT JOIN leads AS l ON l.lead_id = a.lead_id
+    WHERE a.occurred_at <= $as_of
+    GROUP BY 1
+)"""
+_INSERT = (
+    "INSERT INTO stage_history (transition_id, lead_id, from_stage, to_stage, changed_at, "
+    "actor, reason, note, source, contract_version, score_run_id) "
+)
+
+
+@dataclass(frozen=True)
+class AutoResult:
+    to_mql: int
+    requalified: int
+    to_mqa: int
+    to_opportunity: int
+    closed: int
+
+    @property
+    def total(self) -> int:
+        return self.to_mql + self.requalified + self.to_mqa + self.to_opportunity + self.closed
+
+
+def _count(engine: Engine, sql: str, params: dict[str, object]) -> int:
+    before = int(engine.scalar("SELECT count(*) FROM stage_history") or 0)
+    engine.execute(sql, params)
+    return int(engine.scalar("SELECT count(*) FROM stage_history") or 0) - before
+
+
+def apply_auto_transitions(
+    engine: Engine,
+    contract: Contract,
+    version: str,
+    snapshots: str,
+    as_of: datetime,
+    run_id: int | None = None,
+    *,
+    crm_facts: bool = True,
+) -> AutoResult:
+    """Apply every automatic move implied by ``snapshots`` (a table or subquery)."""
+    allowed = contract.stages.transitions
+    params: dict[str, object] = {"as_of": as_of, "version": version, "run_id": run_id}
+    to_mql = requalified = to_mqa = 0
+    with engine.transaction():
+        if "mql" in allowed.get("lead", []):
+            to_mql = _count(
+                engine,
+                _INSERT
+                + f"""SELECT nextval('seq_transition'), s.lead_id, 'lead', 'mql', $as_of,
+                    'leadline', s.mql_reason, NULL, 'score', $version, $run_id
+                FROM {snapshots} AS s
+                LEFT JOIN ({STAGE_AS_OF_SQL}) AS h ON h.lead_id = s.lead_id
+                LEFT JOIN {_LAST_CHANGE} AS lc ON lc.lead_id = s.lead_id
+                WHERE s.qualifies_mql AND h.lead_id IS NULL
+                  AND (lc.last_at IS NULL OR lc.last_at <= $as_of)""",
+                params,
+            )
+        if "mql" in allowed.get("recycled", []):
+            cooldown = float(contract.stages.recycle.cooldown_days)
+            requalified = _count(
+                engine,
+                _INSERT
+                + f"""SELECT nextval('seq_transition'), s.lead_id, 'recycled', 'mql', $as_of,
+                    'leadline', 'requalified: ' || s.mql_reason, NULL, 'score', $version, $run_id
+                FROM {snapshots} AS s
+                JOIN ({STAGE_AS_OF_SQL}) AS h ON h.lead_id = s.lead_id AND h.stage = 'recycled'
+                JOIN {_LAST_CHANGE} AS lc ON lc.lead_id = s.lead_id
+                JOIN {_SURVIVOR_ACTIVITY} AS act ON act.lead_id = s.lead_id
+                WHERE s.qualifies_mql
+                  AND lc.last_at <= $as_of
+                  AND h.changed_at + to_microseconds(CAST({cooldown} * 86400000000 AS BIGINT))
+                      <= $as_of
+                  AND act.last_activity > h.changed_at""",
+                params,
+            )
+        if contract.stages.mqa is not None:
+            before = int(engine.scalar("SELECT count(*) FROM account_stage_history") or 0)
+            engine.execute(
+                f"""INSERT INTO account_stage_history (transition_id, account_id, from_stage,
+                    to_stage, changed_at, actor, reason, contract_version, score_run_id)
+                SELECT nextval('seq_transition'), q.account_id, 'account', 'mqa', $as_of,
+                    'leadline', 'account roll-up qualifies', $version, $run_id
+                FROM (SELECT DISTINCT account_id FROM {snapshots}
+                      WHERE account_qualifies_mqa AND account_id IS NOT NULL) AS q
+                LEFT JOIN ({ACCOUNT_STAGE_AS_OF_SQL}) AS h ON h.account_id = q.account_id
+                WHERE h.account_id IS NULL OR h.stage <> 'mqa'""",
+                params,
+            )
+            to_mqa = int(engine.scalar("SELECT count(*) FROM account_stage_history") or 0) - before
+        to_opportunity = closed = 0
+        if crm_facts:
+            to_opportunity, closed = apply_crm_facts(engine, version, as_of, run_id)
+    return AutoResult(to_mql, requalified, to_mqa, to_opportunity, closed)
+
+
+def apply_crm_facts(
+    engine: Engine, version: str, as_of: datetime, run_id: int | None = None
+) -> tuple[int, int]:
+    """Move leads into pipeline and to won/lost as their opportunities say."""
+    params: dict[str, object] = {"as_of": as_of, "version": version, "run_id": run_id}
+    opps = """(
+        SELECT coalesce(l.merged_into, o.lead_id) AS lead_id,
+               min(o.created_at) AS opened_at,
+               bool_or(o.stage = 'won' AND o.closed_at <= $as_of) AS any_won,
+               bool_and(o.stage IN ('won', 'lost') AND o.closed_at <= $as_of) AS all_closed,
+               max(CASE WHEN o.closed_at <= $as_of THEN o.closed_at END) AS closed_at
+        FROM opportunities AS o LEFT JOIN leads AS l ON l.lead_id = o.lead_id
+        WHERE o.lead_id IS NOT NULL AND o.created_at <= $as_of
+        GROUP BY 1
+    )"""
+    opened = _count(
+        engine,
+        _INSERT
+        + f"""SELECT nextval('seq_transition'), o.lead_id, coalesce(h.stage, 'lead'),
+            'opportunity', greatest(o.opened_at, coalesce(lc.last_at, o.opened_at)),
+            'crm', 'opportunity opened', NULL, 'crm', $version, $run_id
+        FROM {opps} AS o
+        JOIN leads AS l ON l.lead_id = o.lead_id
+        LEFT JOIN ({STAGE_AS_OF_SQL}) AS h ON h.lead_id = o.lead_id
+        LEFT JOIN {_LAST_CHANGE} AS lc ON lc.lead_id = o.lead_id
+        WHERE coalesce(h.stage, 'lead') NOT IN ('opportunity', 'won', 'lost')
+          AND (lc.last_at IS NULL OR lc.last_at <= $as_of)""",
+        params,
+    )
+    closed = _count(
+        engine,
+        _INSERT
+        + f"""SELECT nextval('seq_transition'), o.lead_id, 'opportunity',
+            CASE WHEN o.any_won THEN 'won' ELSE 'lost' END,
+            greatest(o.closed_at, lc.last_at),
+            'crm', 'opportunity closed', NULL, 'crm', $version, $run_id
+        FROM {opps} AS o
+        JOIN ({STAGE_AS_OF_SQL}) AS h ON h.lead_id = o.lead_id AND h.stage = 'opportunity'
+        JOIN {_LAST_CHANGE} AS lc ON lc.lead_id = o.lead_id
+        WHERE (o.any_won OR o.all_closed) AND o.closed_at IS NOT NULL
+          AND lc.last_at <= $as_of""",
+        params,
+    )
+    return opened, closed
