@@ -49,8 +49,17 @@ def snapshot_table(engine: DuckDBEngine, rows: list[tuple[str, str | None, bool,
 def test_a_manual_move_records_who_when_why_and_version(engine: DuckDBEngine) -> None:
     add_lead(engine, "L1")
     moves.move(engine, CONTRACT, "v1", "L1", "mql", at=T0, actor="amy", reason="event")
-    t = moves.dispose(engine, CONTRACT, "v1", "L1", "reject", at=T0 + timedelta(hours=2),
-                      actor="bo", reason="no_budget", note="next year")
+    t = moves.dispose(
+        engine,
+        CONTRACT,
+        "v1",
+        "L1",
+        "reject",
+        at=T0 + timedelta(hours=2),
+        actor="bo",
+        reason="no_budget",
+        note="next year",
+    )
     assert (t.from_stage, t.to_stage) == ("mql", "rejected")
     rows = history_of(engine, "L1")
     assert [(r["from_stage"], r["to_stage"], r["actor"], r["contract_version"]) for r in rows] == [
@@ -74,11 +83,31 @@ def test_sql_requires_bant_and_stores_it(engine: DuckDBEngine) -> None:
     moves.move(engine, CONTRACT, "v1", "L1", "mql", at=T0, actor="x")
     moves.dispose(engine, CONTRACT, "v1", "L1", "accept", at=T0 + timedelta(hours=1), actor="x")
     with pytest.raises(TransitionError, match="missing: timeline"):
-        moves.move(engine, CONTRACT, "v1", "L1", "sql", at=T0 + timedelta(hours=2), actor="x",
-                   qualification={"budget": "50k", "authority": "CFO", "need": "forecasting"})
-    moves.move(engine, CONTRACT, "v1", "L1", "sql", at=T0 + timedelta(hours=3), actor="x",
-               qualification={"budget": "50k", "authority": "CFO", "need": "forecasting",
-                              "timeline": "Q3"})
+        moves.move(
+            engine,
+            CONTRACT,
+            "v1",
+            "L1",
+            "sql",
+            at=T0 + timedelta(hours=2),
+            actor="x",
+            qualification={"budget": "50k", "authority": "CFO", "need": "forecasting"},
+        )
+    moves.move(
+        engine,
+        CONTRACT,
+        "v1",
+        "L1",
+        "sql",
+        at=T0 + timedelta(hours=3),
+        actor="x",
+        qualification={
+            "budget": "50k",
+            "authority": "CFO",
+            "need": "forecasting",
+            "timeline": "Q3",
+        },
+    )
     assert stage_of(engine, "L1", T0 + timedelta(days=1))[0] == "sql"
     assert engine.fetch("SELECT budget, timeline FROM qualifications") == [("50k", "Q3")]
 
@@ -100,8 +129,9 @@ def test_stage_as_of_reads_history_at_that_time(engine: DuckDBEngine) -> None:
 def test_qualifying_leads_become_mql_once(engine: DuckDBEngine) -> None:
     for lead in ("L1", "L2", "L3"):
         add_lead(engine, lead, "ACC")
-    snap = snapshot_table(engine, [("L1", "ACC", True, True), ("L2", "ACC", False, True),
-                                   ("L3", "ACC", True, True)])
+    snap = snapshot_table(
+        engine, [("L1", "ACC", True, True), ("L2", "ACC", False, True), ("L3", "ACC", True, True)]
+    )
     first = auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, T0)
     assert (first.to_mql, first.to_mqa) == (2, 1)
     again = auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, T0 + timedelta(hours=1))
@@ -120,9 +150,14 @@ def test_recycled_leads_requalify_only_after_cooldown_and_new_activity(
     moves.dispose(engine, CONTRACT, "v1", "L1", "recycle", at=T0, actor="x", reason="not_now")
     snap = snapshot_table(engine, [("L1", None, True, False)])
     # cooldown (10 days) not over
-    assert auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, T0 + timedelta(days=5)).total == 0
+    assert (
+        auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, T0 + timedelta(days=5)).total == 0
+    )
     # cooldown over, but nothing new happened
-    assert auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, T0 + timedelta(days=12)).total == 0
+    assert (
+        auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, T0 + timedelta(days=12)).total
+        == 0
+    )
     engine.execute(
         "INSERT INTO activities (source, source_event_id, lead_id, activity_type, occurred_at, "
         "ingested_at) VALUES ('web', 'e1', 'L1', 'demo_request', ?, ?)",

@@ -46,17 +46,14 @@ def check_move(contract: Contract, from_stage: str, to_stage: str) -> Move:
     return Move(from_stage, to_stage)
 
 
-def check_disposition(
-    contract: Contract, from_stage: str, action: str, reason: str | None
-) -> Move:
+def check_disposition(contract: Contract, from_stage: str, action: str, reason: str | None) -> Move:
     """Validate a sales verdict on a lead and return the stage move it implies."""
     if action not in ACTIONS:
         raise TransitionError(f"unknown action {action!r}; use accept, reject or recycle")
     if action == "reject":
         if not reason:
             raise TransitionError(
-                "a rejection needs a reason code: "
-                + ", ".join(contract.stages.reject_reasons)
+                "a rejection needs a reason code: " + ", ".join(contract.stages.reject_reasons)
             )
         if reason not in contract.stages.reject_reasons:
             raise TransitionError(

@@ -50,8 +50,16 @@ def record(engine: Engine, t: Transition) -> None:
         "actor, reason, note, source, contract_version, disposition_id) "
         "VALUES (nextval('seq_transition'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            t.lead_id, t.from_stage, t.to_stage, t.changed_at, t.actor,
-            t.reason, t.note, t.source, t.contract_version, t.disposition_id,
+            t.lead_id,
+            t.from_stage,
+            t.to_stage,
+            t.changed_at,
+            t.actor,
+            t.reason,
+            t.note,
+            t.source,
+            t.contract_version,
+            t.disposition_id,
         ],
     )
 
@@ -88,20 +96,34 @@ def move(
             missing = machine.missing_qualification(contract, fields)
             if missing:
                 raise TransitionError(
-                    "SQL needs " + ", ".join(contract.stages.sql.requires)
-                    + "; missing: " + ", ".join(missing)
+                    "SQL needs "
+                    + ", ".join(contract.stages.sql.requires)
+                    + "; missing: "
+                    + ", ".join(missing)
                     + " (pass them with --budget/--authority/--need/--timeline)"
                 )
             engine.execute(
                 "INSERT INTO qualifications VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    lead_id, fields.get("budget"), fields.get("authority"),
-                    fields.get("need"), fields.get("timeline"), actor, at,
+                    lead_id,
+                    fields.get("budget"),
+                    fields.get("authority"),
+                    fields.get("need"),
+                    fields.get("timeline"),
+                    actor,
+                    at,
                 ],
             )
         t = Transition(
-            lead_id, checked.from_stage, checked.to_stage, at, actor, reason, note,
-            "manual", version,
+            lead_id,
+            checked.from_stage,
+            checked.to_stage,
+            at,
+            actor,
+            reason,
+            note,
+            "manual",
+            version,
         )
         record(engine, t)
     return t
@@ -134,8 +156,16 @@ def dispose(
             [disposition_id, source, event_id, lead_id, action, reason, note, actor, at],
         )
         t = Transition(
-            lead_id, checked.from_stage, checked.to_stage, at, actor, reason, note,
-            "disposition", version, disposition_id,
+            lead_id,
+            checked.from_stage,
+            checked.to_stage,
+            at,
+            actor,
+            reason,
+            note,
+            "disposition",
+            version,
+            disposition_id,
         )
         record(engine, t)
     return t

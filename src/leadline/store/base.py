@@ -77,7 +77,8 @@ class Engine(ABC):
 
     def fetch_dicts(self, sql: Sql, params: Params = None) -> list[dict[str, Any]]:
         table = self.fetch_arrow(sql, params)
-        return table.to_pylist()
+        rows: list[dict[str, Any]] = table.to_pylist()
+        return rows
 
     def scalar(self, sql: Sql, params: Params = None) -> Any:
         rows = self.fetch(sql, params)

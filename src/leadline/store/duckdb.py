@@ -63,8 +63,8 @@ class DuckDBEngine(Engine):
 
     def fetch_arrow(self, sql: Sql, params: Params = None) -> pa.Table:
         with self._lock:
-            result = self.conn.execute(self.render(sql), params or None)
-            return result.to_arrow_table()
+            relation = self.conn.sql(self.render(sql), params=params or None)
+            return relation.to_arrow_table()
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
         with self._lock:
