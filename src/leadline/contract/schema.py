@@ -9,7 +9,7 @@ generated from them (``python -m leadline.contract.docgen``).
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -26,7 +26,16 @@ STAGES: tuple[str, ...] = (
     "disqualified",
 )
 Stage = Literal[
-    "lead", "mql", "sal", "sql", "opportunity", "won", "lost", "rejected", "recycled", "disqualified"
+    "lead",
+    "mql",
+    "sal",
+    "sql",
+    "opportunity",
+    "won",
+    "lost",
+    "rejected",
+    "recycled",
+    "disqualified",
 ]
 Grade = Literal["A", "B", "C", "D"]
 JourneyStage = Literal["problem", "solution", "product"]
@@ -84,6 +93,23 @@ ACTIVITY_TYPES: tuple[str, ...] = (
 )
 
 
+# Typed default factories (mypy cannot infer Literal element types from a lambda).
+def _journey_stages() -> list[JourneyStage]:
+    return ["problem", "solution", "product"]
+
+
+def _stage_points() -> dict[JourneyStage, float]:
+    return {"problem": 3.0, "solution": 6.0, "product": 10.0}
+
+
+def _sql_requires() -> list[Literal["budget", "authority", "need", "timeline"]]:
+    return ["budget", "authority", "need", "timeline"]
+
+
+def _default_transitions() -> dict[Stage, list[Stage]]:
+    return cast("dict[Stage, list[Stage]]", {k: list(v) for k, v in DEFAULT_TRANSITIONS.items()})
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -119,7 +145,14 @@ class Condition(Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     OPERATORS: ClassVar[tuple[str, ...]] = (
-        "in_", "not_in", "between", "at_least", "at_most", "matches", "equals", "missing"
+        "in_",
+        "not_in",
+        "between",
+        "at_least",
+        "at_most",
+        "matches",
+        "equals",
+        "missing",
     )
 
     @model_validator(mode="after")
@@ -127,9 +160,7 @@ class Condition(Model):
         given = [op for op in self.OPERATORS if getattr(self, op) is not None]
         if len(given) != 1:
             names = ", ".join(op.rstrip("_") for op in self.OPERATORS)
-            raise ValueError(
-                f"give exactly one of {names} (found {len(given) or 'none'})"
-            )
+            raise ValueError(f"give exactly one of {names} (found {len(given) or 'none'})")
         return self
 
     @field_validator("field")
@@ -167,9 +198,9 @@ class FitRule(Condition):
 class Grades(Model):
     """Minimum fit points for each grade; below ``C`` a lead is ``D``."""
 
-    A: float
-    B: float
-    C: float
+    A: float = Field(description="Minimum fit points for grade A (best fit).")
+    B: float = Field(description="Minimum fit points for grade B.")
+    C: float = Field(description="Minimum fit points for grade C; below is D.")
 
     @model_validator(mode="after")
     def _descending(self) -> Grades:
@@ -181,15 +212,17 @@ class Grades(Model):
 class Fit(Model):
     """Who we sell to: firmographic and demographic rules, summed into a grade."""
 
-    rules: list[FitRule] = Field(default_factory=list)
-    grades: Grades
+    rules: list[FitRule] = Field(
+        default_factory=list, description="Fit rules; every rule that matches adds its points."
+    )
+    grades: Grades = Field(description="Minimum points per grade.")
 
 
 class Cap(Model):
     """At most ``points`` from one rule in any window of ``per_days`` days."""
 
-    points: float = Field(gt=0)
-    per_days: float = Field(gt=0)
+    points: float = Field(gt=0, description="Most points the rule can add per window.")
+    per_days: float = Field(gt=0, description="Window length in days.")
 
 
 class ActivityMatch(Model):
@@ -250,7 +283,7 @@ class BehaviourRule(ActivityMatch):
 class Trigger(ActivityMatch):
     """A hand-raiser: qualifies the lead immediately when its fit is good enough."""
 
-    name: str
+    name: str = Field(description="Trigger name, shown in explanations and handoff briefs.")
     min_grade: Grade = Field("B", description="Worst fit grade that still qualifies.")
     within_days: float = Field(30, gt=0, description="How recent the hand-raise must be.")
 
@@ -260,16 +293,22 @@ class Behaviour(Model):
 
     half_life_days: float = Field(30, gt=0, description="Points halve every N days.")
     lookback_days: float = Field(365, gt=0, description="Older activities are ignored.")
-    rules: list[BehaviourRule] = Field(default_factory=list)
-    triggers: list[Trigger] = Field(default_factory=list)
+    rules: list[BehaviourRule] = Field(
+        default_factory=list, description="Behaviour rules, in order; the first match wins."
+    )
+    triggers: list[Trigger] = Field(
+        default_factory=list, description="Hand-raiser activities that qualify at once."
+    )
 
 
 class JourneyBonus(Model):
     """Bonus for moving through the buying journey on one topic, in order, within a window."""
 
-    points: float
-    stages: list[JourneyStage] = Field(default_factory=lambda: ["problem", "solution", "product"])
-    within_days: float = Field(21, gt=0)
+    points: float = Field(description="Bonus points when the journey is completed.")
+    stages: list[JourneyStage] = Field(
+        default_factory=_journey_stages, description="Journey stages to pass through, in order."
+    )
+    within_days: float = Field(21, gt=0, description="Window the whole journey must fit in.")
 
 
 class Intent(Model):
@@ -279,11 +318,13 @@ class Intent(Model):
         default_factory=list, description="Topics that count; empty means every topic."
     )
     stage_points: dict[JourneyStage, float] = Field(
-        default_factory=lambda: {"problem": 3.0, "solution": 6.0, "product": 10.0},
+        default_factory=_stage_points,
         description="Points per (topic, journey stage) reached within the lookback.",
     )
-    journey_bonus: JourneyBonus | None = None
-    lookback_days: float = Field(90, gt=0)
+    journey_bonus: JourneyBonus | None = Field(
+        None, description="Bonus for moving through the journey on one topic."
+    )
+    lookback_days: float = Field(90, gt=0, description="Older topic evidence is ignored.")
 
 
 class ExclusionRule(Condition):
@@ -295,19 +336,25 @@ class ExclusionRule(Condition):
 class ActivitySignal(ActivityMatch):
     """Exclude a lead whose behaviour says it is not a buyer (e.g. job seekers)."""
 
-    reason: str
+    reason: str = Field(description="Reason code recorded for the exclusion (snake_case).")
     min_count: int = Field(1, ge=1, description="How many matching activities it takes.")
 
 
 class Exclusions(Model):
     """Who is never an MQL, whatever they do."""
 
-    competitor_domains: list[str] = Field(default_factory=list)
+    competitor_domains: list[str] = Field(
+        default_factory=list, description="Email/account domains of competitors; never MQLs."
+    )
     free_mail_without_company: bool = Field(
         True, description="Exclude free-mail addresses (gmail.com…) with no company or account."
     )
-    rules: list[ExclusionRule] = Field(default_factory=list)
-    activity_signals: list[ActivitySignal] = Field(default_factory=list)
+    rules: list[ExclusionRule] = Field(
+        default_factory=list, description="Field conditions that exclude a lead."
+    )
+    activity_signals: list[ActivitySignal] = Field(
+        default_factory=list, description="Behaviour that excludes a lead (e.g. job seekers)."
+    )
 
 
 class MqlCriteria(Model):
@@ -320,7 +367,7 @@ class MqlCriteria(Model):
 class MqaCriteria(Model):
     """When an account becomes a marketing qualified account."""
 
-    min_engaged_contacts: int = Field(3, ge=1)
+    min_engaged_contacts: int = Field(3, ge=1, description="Engaged contacts the account needs.")
     engaged_contact_score: float = Field(
         10, description="A contact counts as engaged at this score or above."
     )
@@ -331,13 +378,16 @@ class MqaCriteria(Model):
 
 class SqlCriteria(Model):
     requires: list[Literal["budget", "authority", "need", "timeline"]] = Field(
-        default_factory=lambda: ["budget", "authority", "need", "timeline"]
+        default_factory=_sql_requires, description="BANT items sales must confirm for an SQL."
     )
 
 
 class Recycle(Model):
-    reasons: list[str] = Field(default_factory=lambda: ["not_now", "no_budget"])
-    cooldown_days: float = Field(45, ge=0)
+    reasons: list[str] = Field(
+        default_factory=lambda: ["not_now", "no_budget"],
+        description="Reject reasons that send a lead back to nurture.",
+    )
+    cooldown_days: float = Field(45, ge=0, description="Days before a recycled lead can requalify.")
 
 
 DEFAULT_TRANSITIONS: dict[str, list[str]] = {
@@ -355,20 +405,31 @@ DEFAULT_TRANSITIONS: dict[str, list[str]] = {
 
 
 class Stages(Model):
-    mql: MqlCriteria
-    mqa: MqaCriteria | None = None
-    sql: SqlCriteria = Field(default_factory=SqlCriteria)
+    mql: MqlCriteria = Field(description="When a lead becomes a marketing qualified lead.")
+    mqa: MqaCriteria | None = Field(None, description="When an account becomes an MQA.")
+    sql: SqlCriteria = Field(
+        default_factory=SqlCriteria, description="What sales must confirm for an SQL."
+    )
     transitions: dict[Stage, list[Stage]] = Field(
-        default_factory=lambda: {k: list(v) for k, v in DEFAULT_TRANSITIONS.items()},
+        default_factory=_default_transitions,
         description="Allowed moves, from stage to stages.",
     )
     reject_reasons: list[str] = Field(
         default_factory=lambda: [
-            "bad_fit", "no_intent", "student", "competitor", "duplicate",
-            "not_now", "no_budget", "unreachable",
-        ]
+            "bad_fit",
+            "no_intent",
+            "student",
+            "competitor",
+            "duplicate",
+            "not_now",
+            "no_budget",
+            "unreachable",
+        ],
+        description="Reason codes sales may give when rejecting an MQL (snake_case).",
     )
-    recycle: Recycle = Field(default_factory=Recycle)
+    recycle: Recycle = Field(
+        default_factory=Recycle, description="Which rejections recycle, and the cooldown."
+    )
 
 
 class Priority(Model):
@@ -380,26 +441,34 @@ class Priority(Model):
 
 
 class Owners(Model):
-    marketing: str | None = None
-    sales: str | None = None
+    marketing: str | None = Field(None, description="Who owns the contract in marketing.")
+    sales: str | None = Field(None, description="Who owns the contract in sales.")
 
 
 class Contract(Model):
     """The whole agreement.  Its version is the hash of the normalised document."""
 
     contract: str = Field(description="Name of the contract.")
-    description: str | None = None
-    owners: Owners | None = None
-    fit: Fit
-    behaviour: Behaviour = Field(default_factory=Behaviour)
-    intent: Intent | None = None
-    exclude: Exclusions = Field(default_factory=Exclusions)
-    stages: Stages
-    priority: Priority = Field(default_factory=Priority)
+    description: str | None = Field(None, description="What this contract is for.")
+    owners: Owners | None = Field(None, description="Who signs off changes on each side.")
+    fit: Fit = Field(description="Who we sell to, as a fit grade A–D.")
+    behaviour: Behaviour = Field(
+        default_factory=Behaviour, description="Engagement points for what leads do."
+    )
+    intent: Intent | None = Field(None, description="Topic research and journey progress.")
+    exclude: Exclusions = Field(default_factory=Exclusions, description="Who is never an MQL.")
+    stages: Stages = Field(description="Stage criteria, transitions and reason codes.")
+    priority: Priority = Field(
+        default_factory=Priority, description="How MQLs are tiered for SLA and routing."
+    )
     # Sections owned by later parts of the system; validated loosely for now.
-    routing: list[dict[str, object]] | None = None
-    nurture: dict[str, object] | None = None
-    sla: dict[str, object] | None = None
+    routing: list[dict[str, object]] | None = Field(
+        None, description="Assignment rules (validated by the routing module)."
+    )
+    nurture: dict[str, object] | None = Field(None, description="Nurture settings.")
+    sla: dict[str, object] | None = Field(
+        None, description="Service levels (validated by the SLA module)."
+    )
 
 
 Points = Annotated[float, Field()]
