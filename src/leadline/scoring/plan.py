@@ -1,0 +1,284 @@
+"""Assemble the scoring fragments into one plan of named CTEs.
+
+The CTE chain (each a set-based SELECT; names are prefixed ``_ll_``)::
+
+    _ll_people     scored leads (surviving, created by T) with fit flags,
+                   fit_points, grade and the field-based exclusion reason
+    _ll_keys       every lead id (merged ones too) → its survivor in _ll_people
+    _ll_acts       activities up to T, re-keyed to the survivor, with age in days
+                   and (when a rule needs it) the content's topics and stage
+    _ll_eng_*      engagement (see engagement.py)
+    _ll_intent_ev  topic evidence; _ll_lead_* / _ll_account_* intent per key
+    _ll_flags      per lead: trigger and exclusion-signal activity counts
+    _ll_scores     one row per lead: fit, engagement, intent, score, reasons
+    _ll_accounts   MQA roll-up (only with stages.mqa)
+
+The snapshot and parts queries are two SELECTs over the same chain; the
+lead-filtered variant differs only in ``_ll_people``'s WHERE (the requested
+leads, plus their accounts' other leads when account roll-ups need them) and
+a final filter, so batch and single-lead scoring share every formula.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+
+from leadline.contract.schema import Contract
+from leadline.errors import CompileError
+from leadline.scoring import accounts, engagement, exclusions, fit, intent, priority, triggers
+from leadline.scoring.common import AS_OF, LEAD_IDS, age_days, lit, needs_content
+
+SNAPSHOT_COLUMNS: tuple[str, ...] = (
+    "lead_id",
+    "account_id",
+    "as_of",
+    "contract_version",
+    "fit_points",
+    "grade",
+    "engagement",
+    "intent",
+    "score",
+    "excluded_reason",
+    "trigger_rule",
+    "priority",
+    "priority_rank",
+    "qualifies_mql",
+    "mql_reason",
+    "account_score",
+    "account_engaged_contacts",
+    "account_qualifies_mqa",
+)
+PARTS_COLUMNS: tuple[str, ...] = (
+    "lead_id",
+    "component",
+    "rule",
+    "events",
+    "raw_points",
+    "capped_points",
+    "cap_applied",
+    "decay_factor",
+    "points",
+    "detail",
+)
+# CTEs worth materialising once when both the snapshot and the parts are written.
+SHARED_CTES: tuple[str, ...] = (
+    "_ll_people",
+    "_ll_eng_rules",
+    "_ll_lead_stages",
+    "_ll_lead_journey",
+    "_ll_scores",
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Named CTE bodies plus the two final SELECTs, all DuckDB-dialect text."""
+
+    ctes: tuple[tuple[str, str], ...]
+    snapshot_body: str
+    parts_body: str
+
+    def query(self, body: str, materialized: frozenset[str] = frozenset()) -> exp.Select:
+        """``WITH <ctes not materialized> <body>`` parsed into one sqlglot expression."""
+        withs = [f"{name} AS ({sql})" for name, sql in self.ctes if name not in materialized]
+        text = ("WITH " + ", ".join(withs) + " " if withs else "") + body
+        try:
+            parsed = sqlglot.parse_one(text, read="duckdb")
+        except sqlglot.errors.ParseError as err:  # a bug in a fragment, not in the contract
+            raise CompileError(f"could not build the scoring plan: {err}") from err
+        if not isinstance(parsed, exp.Select):
+            raise CompileError("the scoring plan did not compile to a SELECT")
+        return parsed
+
+    def cte_query(self, name: str, materialized: frozenset[str] = frozenset()) -> exp.Select:
+        """The SELECT for one CTE, with the CTEs before it, for ``CREATE TEMP TABLE``."""
+        names = [n for n, _ in self.ctes]
+        before = frozenset(names[names.index(name) :]) | materialized
+        sql = dict(self.ctes)[name]
+        return Plan(tuple((n, s) for n, s in self.ctes if n not in before), "", "").query(
+            sql, frozenset()
+        )
+
+
+def _people_cte(contract: Contract, lead_filter: bool) -> str:
+    rules = contract.fit.rules
+    flags = fit.fit_flag_columns(rules)
+    scope = [
+        "l.merged_into IS NULL",
+        f"(l.created_at IS NULL OR l.created_at <= {AS_OF})",
+    ]
+    if lead_filter:
+        wanted = f"l.lead_id = ANY({LEAD_IDS})"
+        if contract.stages.mqa is not None:  # roll-ups need the whole account
+            wanted = (
+                f"({wanted} OR l.account_id IN (SELECT r.account_id FROM leads AS r "
+                f"WHERE r.lead_id = ANY({LEAD_IDS}) AND r.account_id IS NOT NULL))"
+            )
+        scope.append(wanted)
+    inner = ", ".join(
+        [
+            "l.lead_id AS lead_id",
+            "l.account_id AS account_id",
+            *flags,
+            f"{exclusions.field_exclusion_sql(contract.exclude)} AS field_exclusion",
+        ]
+    )
+    return (
+        f"SELECT q.*, {fit.grade_sql('q.fit_points', contract.fit.grades)} AS grade "
+        f"FROM (SELECT p.*, {fit.fit_points_sql(rules)} AS fit_points "
+        f"FROM (SELECT {inner} FROM leads AS l "
+        "LEFT JOIN accounts AS a ON a.account_id = l.account_id "
+        f"WHERE {' AND '.join(scope)}) AS p) AS q"
+    )
+
+
+def _window_days(contract: Contract) -> float | None:
+    """Oldest activity any component reads (None: all history, for exclusion signals)."""
+    if contract.exclude.activity_signals:
+        return None
+    days = [contract.behaviour.lookback_days]
+    days += [t.within_days for t in contract.behaviour.triggers]
+    if contract.intent is not None:
+        days.append(contract.intent.lookback_days)
+    return max(days)
+
+
+def _acts_cte(contract: Contract) -> str:
+    b = contract.behaviour
+    content = contract.intent is not None or needs_content(
+        [*b.rules, *b.triggers, *contract.exclude.activity_signals]
+    )
+    cols = [
+        "k.lead_id AS lead_id",
+        "k.account_id AS account_id",
+        "a.activity_type AS activity_type",
+        "a.url AS url",
+        "a.value AS value",
+        f"{age_days('a.occurred_at')} AS age_days",
+    ]
+    if content:
+        cols += ["c.topics AS topics", "c.journey_stage AS journey_stage"]
+        join = " LEFT JOIN content AS c ON c.content_id = a.content_id"
+    else:
+        cols += ["CAST(NULL AS VARCHAR[]) AS topics", "CAST(NULL AS VARCHAR) AS journey_stage"]
+        join = ""
+    where = f"a.occurred_at <= {AS_OF}"
+    window = _window_days(contract)
+    if window is not None:  # coarse pre-filter (one second of slack); components are exact
+        seconds = math.ceil(window * 86400) + 1
+        where += f" AND a.occurred_at >= {AS_OF} - INTERVAL '{seconds}' SECOND"
+    return (
+        f"SELECT {', '.join(cols)} FROM activities AS a "
+        f"JOIN _ll_keys AS k ON k.source_id = a.lead_id{join} WHERE {where}"
+    )
+
+
+def _flags_cte(contract: Contract) -> str:
+    aggs = [
+        *triggers.trigger_aggregates(contract.behaviour.triggers),
+        *exclusions.signal_aggregates(contract.exclude),
+    ]
+    if not aggs:
+        return "SELECT CAST(NULL AS VARCHAR) AS lead_id WHERE FALSE"
+    return f"SELECT x.lead_id, {', '.join(aggs)} FROM _ll_acts AS x GROUP BY x.lead_id"
+
+
+def _scores_cte(contract: Contract) -> str:
+    trigger_rule = triggers.trigger_rule_sql(contract.behaviour.triggers, "p.grade")
+    return (
+        "SELECT t.*, t.engagement + t.intent AS score FROM ("
+        "SELECT p.lead_id, p.account_id, p.fit_points, p.grade, "
+        "coalesce(e.engagement, 0.0e0) AS engagement, coalesce(i.intent, 0.0e0) AS intent, "
+        f"{exclusions.excluded_reason_sql(contract.exclude)} AS excluded_reason, "
+        f"{trigger_rule} AS trigger_rule "
+        "FROM _ll_people AS p "
+        "LEFT JOIN _ll_engagement AS e ON e.lead_id = p.lead_id "
+        "LEFT JOIN _ll_lead_intent AS i ON i.lead_id = p.lead_id "
+        "LEFT JOIN _ll_flags AS f ON f.lead_id = p.lead_id) AS t"
+    )
+
+
+def _snapshot_body(contract: Contract, version: str, lead_filter: bool) -> str:
+    mqa = contract.stages.mqa
+    cols = [
+        "s.lead_id",
+        "s.account_id",
+        f"CAST({AS_OF} AS TIMESTAMP) AS as_of",
+        f"{lit(version)} AS contract_version",
+        "s.fit_points",
+        "s.grade",
+        "s.engagement",
+        "s.intent",
+        "s.score",
+        "s.excluded_reason",
+        "s.trigger_rule",
+        *priority.verdict_columns(contract),
+        *accounts.account_columns(mqa),
+    ]
+    body = f"SELECT {', '.join(cols)} FROM _ll_scores AS s"
+    if mqa is not None:
+        body += " LEFT JOIN _ll_accounts AS acc ON acc.account_id = s.account_id"
+    if lead_filter:
+        body += f" WHERE s.lead_id = ANY({LEAD_IDS})"
+    return body
+
+
+def _parts_body(contract: Contract, lead_filter: bool) -> str:
+    selects = [
+        s
+        for s in (
+            fit.fit_parts_sql(contract.fit.rules),
+            engagement.engagement_parts_sql(contract.behaviour),
+        )
+        if s is not None
+    ]
+    selects += intent.intent_parts_sql(contract.intent)
+    selects.append(
+        "SELECT s.lead_id, 'exclusion' AS component, s.excluded_reason AS rule, "
+        "CAST(NULL AS BIGINT) AS events, 0.0e0 AS raw_points, 0.0e0 AS capped_points, "
+        "FALSE AS cap_applied, 1.0e0 AS decay_factor, 0.0e0 AS points, "
+        "CAST(NULL AS VARCHAR) AS detail FROM _ll_scores AS s "
+        "WHERE s.excluded_reason IS NOT NULL"
+    )
+    selects.append(
+        "SELECT s.lead_id, 'trigger' AS component, s.trigger_rule AS rule, "
+        f"CAST({triggers.trigger_events_sql(contract.behaviour.triggers)} AS BIGINT) AS events, "
+        "0.0e0 AS raw_points, 0.0e0 AS capped_points, FALSE AS cap_applied, 1.0e0 AS decay_factor, "
+        "0.0e0 AS points, 'grade ' || s.grade AS detail FROM _ll_scores AS s "
+        "LEFT JOIN _ll_flags AS f ON f.lead_id = s.lead_id WHERE s.trigger_rule IS NOT NULL"
+    )
+    union = " UNION ALL ".join(f"({s})" for s in selects)
+    where = f" WHERE parts.lead_id = ANY({LEAD_IDS})" if lead_filter else ""
+    return f"SELECT {', '.join('parts.' + c for c in PARTS_COLUMNS)} FROM ({union}) AS parts{where}"
+
+
+def build_plan(contract: Contract, version: str, *, lead_filter: bool) -> Plan:
+    """The whole plan for one contract (no I/O: expressions only)."""
+    ctes: list[tuple[str, str]] = [
+        ("_ll_people", _people_cte(contract, lead_filter)),
+        (
+            "_ll_keys",
+            "SELECT m.lead_id AS source_id, p.lead_id, p.account_id FROM leads AS m "
+            "JOIN _ll_people AS p ON p.lead_id = coalesce(m.merged_into, m.lead_id)",
+        ),
+        ("_ll_acts", _acts_cte(contract)),
+        *engagement.engagement_ctes(contract.behaviour),
+    ]
+    if contract.intent is not None:
+        ctes.append(intent.evidence_cte(contract.intent))
+    ctes += intent.intent_ctes(contract.intent, "lead_id")
+    ctes.append(("_ll_flags", _flags_cte(contract)))
+    ctes.append(("_ll_scores", _scores_cte(contract)))
+    account_cte = accounts.accounts_cte(contract.stages.mqa)
+    if account_cte is not None:
+        ctes += intent.intent_ctes(contract.intent, "account_id")
+        ctes.append(account_cte)
+    return Plan(
+        tuple(ctes),
+        _snapshot_body(contract, version, lead_filter),
+        _parts_body(contract, lead_filter),
+    )
