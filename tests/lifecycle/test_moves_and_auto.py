@@ -185,3 +185,26 @@ def test_opportunities_move_leads_into_pipeline_and_close_them(engine: DuckDBEng
     assert (opened, closed) == (0, 1)
     assert stage_of(engine, "L1", T0 + timedelta(days=30))[0] == "won"
     assert stage_of(engine, "L2", T0 + timedelta(days=30))[0] == "opportunity"
+
+
+def test_an_mql_move_is_dated_when_the_lead_crossed_the_line_within_the_window(
+    engine: DuckDBEngine,
+) -> None:
+    for lead in ("L1", "L2", "L3"):
+        add_lead(engine, lead)
+    engine.execute(
+        "INSERT INTO activities (source, source_event_id, lead_id, activity_type, occurred_at, "
+        "ingested_at) VALUES ('web', 'a1', 'L1', 'demo_request', ?, ?), "
+        "('web', 'a2', 'L2', 'page_view', ?, ?)",
+        [T0 - timedelta(hours=3), T0, T0 - timedelta(days=5), T0],
+    )
+    snap = snapshot_table(
+        engine, [("L1", None, True, False), ("L2", None, True, False), ("L3", None, True, False)]
+    )
+    auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, T0, since=T0 - timedelta(days=1))
+    dated = {lead: history_of(engine, lead)[0]["changed_at"] for lead in ("L1", "L2", "L3")}
+    assert dated == {
+        "L1": T0 - timedelta(hours=3),  # its demo request, inside the window
+        "L2": T0,  # last activity before the window: something else changed, seen now
+        "L3": T0,  # no activity at all
+    }

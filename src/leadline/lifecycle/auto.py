@@ -8,6 +8,13 @@
   (from any pre-pipeline stage, so "won deals that never were MQLs" stay
   visible), and ``won``/``lost`` once that opportunity closed.
 
+When the caller says when the previous run looked (``since``), an MQL move
+is dated at the lead's last activity inside ``(since, as_of]`` (the moment it
+crossed the line: a score only rises on activity, decay only lowers it), so a
+daily run does not make speed-to-lead look up to a day slower than it was.
+Without ``since``, or when nothing happened in the window (a fit change), the
+move is dated ``as_of``.
+
 Each is one INSERT … SELECT over all leads, so a run over a million leads is
 a handful of statements, not a loop.  Moves are only applied to leads whose
 history has nothing later than T, so replaying an older T never writes a
@@ -64,31 +71,46 @@ def apply_auto_transitions(
     run_id: int | None = None,
     *,
     crm_facts: bool = True,
+    since: datetime | None = None,
 ) -> AutoResult:
     """Apply every automatic move implied by ``snapshots`` (a table or subquery)."""
     allowed = contract.stages.transitions
-    params: dict[str, object] = {"as_of": as_of, "version": version, "run_id": run_id}
+    params: dict[str, object] = {
+        "as_of": as_of,
+        "version": version,
+        "run_id": run_id,
+    }
+    mql_params = {**params, "since": since or as_of}
+    # The moment a lead qualified: its last activity in (since, as_of], never
+    # before its last recorded change.
+    qualified_at = (
+        "greatest(CASE WHEN act.last_activity > $since THEN act.last_activity ELSE $as_of END, "
+        "coalesce(lc.last_at, act.last_activity, $as_of))"
+    )
     to_mql = requalified = to_mqa = 0
     with engine.transaction():
         if "mql" in allowed.get("lead", []):
             to_mql = _count(
                 engine,
                 _INSERT
-                + f"""SELECT nextval('seq_transition'), s.lead_id, 'lead', 'mql', $as_of,
+                + f"""SELECT nextval('seq_transition'), s.lead_id, 'lead', 'mql', {qualified_at},
                     'leadline', s.mql_reason, NULL, 'score', $version, $run_id
                 FROM {snapshots} AS s
                 LEFT JOIN ({STAGE_AS_OF_SQL}) AS h ON h.lead_id = s.lead_id
                 LEFT JOIN {_LAST_CHANGE} AS lc ON lc.lead_id = s.lead_id
+                LEFT JOIN {_SURVIVOR_ACTIVITY} AS act ON act.lead_id = s.lead_id
                 WHERE s.qualifies_mql AND h.lead_id IS NULL
                   AND (lc.last_at IS NULL OR lc.last_at <= $as_of)""",
-                params,
+                mql_params,
             )
         if "mql" in allowed.get("recycled", []):
             cooldown = float(contract.stages.recycle.cooldown_days)
+            cooled = f"h.changed_at + to_microseconds(CAST({cooldown} * 86400000000 AS BIGINT))"
             requalified = _count(
                 engine,
                 _INSERT
-                + f"""SELECT nextval('seq_transition'), s.lead_id, 'recycled', 'mql', $as_of,
+                + f"""SELECT nextval('seq_transition'), s.lead_id, 'recycled', 'mql',
+                    greatest({qualified_at}, {cooled}),
                     'leadline', 'requalified: ' || s.mql_reason, NULL, 'score', $version, $run_id
                 FROM {snapshots} AS s
                 JOIN ({STAGE_AS_OF_SQL}) AS h ON h.lead_id = s.lead_id AND h.stage = 'recycled'
@@ -96,10 +118,9 @@ def apply_auto_transitions(
                 JOIN {_SURVIVOR_ACTIVITY} AS act ON act.lead_id = s.lead_id
                 WHERE s.qualifies_mql
                   AND lc.last_at <= $as_of
-                  AND h.changed_at + to_microseconds(CAST({cooldown} * 86400000000 AS BIGINT))
-                      <= $as_of
+                  AND {cooled} <= $as_of
                   AND act.last_activity > h.changed_at""",
-                params,
+                mql_params,
             )
         if contract.stages.mqa is not None:
             before = int(engine.scalar("SELECT count(*) FROM account_stage_history") or 0)

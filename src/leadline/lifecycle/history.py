@@ -57,6 +57,7 @@ def last_change(engine: Engine, lead_id: str) -> datetime | None:
 def history_of(engine: Engine, lead_id: str) -> list[dict[str, object]]:
     return engine.fetch_dicts(
         "SELECT transition_id, from_stage, to_stage, changed_at, actor, reason, note, source, "
-        "contract_version FROM stage_history WHERE lead_id = ? ORDER BY changed_at, transition_id",
+        "contract_version, disposition_id FROM stage_history WHERE lead_id = ? "
+        "ORDER BY changed_at, transition_id",
         [lead_id],
     )
