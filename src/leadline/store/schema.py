@@ -149,6 +149,7 @@ MIGRATIONS: list[list[str]] = [
             touched_at TIMESTAMP NOT NULL,
             touch_type VARCHAR,
             import_run_id BIGINT,
+            ingested_at TIMESTAMP,
             UNIQUE (source, source_event_id)
         )""",
         """CREATE TABLE IF NOT EXISTS opportunities (
