@@ -21,6 +21,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
 
+# PostgreSQL and Chromium from Debian, for the tests that use them for real.
+$(VENV)/.system-deps: scripts/system-deps.sh | $(BIN)/python
+	scripts/system-deps.sh
+	touch $@
+
 install: $(VENV)/.installed
 dev: $(STAMP)
 
@@ -32,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: lint
+test: lint $(VENV)/.system-deps
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)

@@ -101,7 +101,7 @@ def test_score_all_writes_snapshots_and_parts(world: World) -> None:
     assert engagement == pytest.approx(rows[0]["engagement"], abs=1e-9)
     assert {p["component"] for p in parts} == {"fit", "engagement", "trigger"}
     # both paths (temp tables or not) write the same thing
-    run.score_all(world.engine, compiled, T, 8, materialize=True)
+    run.score_all(world.engine, compiled, T, 8, materialize=False)
     a = world.engine.fetch(
         "SELECT * EXCLUDE (run_id) FROM score_snapshots WHERE run_id = 7 ORDER BY lead_id"
     )
@@ -109,6 +109,13 @@ def test_score_all_writes_snapshots_and_parts(world: World) -> None:
         "SELECT * EXCLUDE (run_id) FROM score_snapshots WHERE run_id = 8 ORDER BY lead_id"
     )
     assert a == b
+    parts_a = world.engine.fetch(
+        "SELECT * EXCLUDE (run_id) FROM score_parts WHERE run_id = 7 ORDER BY ALL"
+    )
+    parts_b = world.engine.fetch(
+        "SELECT * EXCLUDE (run_id) FROM score_parts WHERE run_id = 8 ORDER BY ALL"
+    )
+    assert parts_a == parts_b and parts_a
 
 
 def test_explain_lead(world: World) -> None:

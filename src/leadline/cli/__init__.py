@@ -15,6 +15,7 @@ import typer
 from leadline.cli import contract as contract_cmds
 from leadline.cli import data as data_cmds
 from leadline.cli import leads as lead_cmds
+from leadline.cli import serve as serve_cmds
 from leadline.cli.output import err_console
 from leadline.errors import ContractErrors, LeadlineError
 
@@ -28,6 +29,7 @@ app = typer.Typer(
 app.add_typer(contract_cmds.app, name="contract")
 data_cmds.register(app)
 lead_cmds.register(app)
+serve_cmds.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

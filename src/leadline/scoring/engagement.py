@@ -1,15 +1,20 @@
 """Engagement: behaviour points per activity, first matching rule wins, decayed and capped.
 
-Three CTEs, each one GROUP BY, so ten million activities are matched once:
+A few CTEs, each one GROUP BY, so ten million activities are matched once:
 
 ``_ll_eng_events``  each activity inside the lookback tagged with the index of
                     the FIRST rule (contract order) that matches it — one CASE,
                     so "first match wins" costs nothing extra — with its raw
                     points, decay factor ``0.5 ^ (age / half_life)`` and cap window.
-``_ll_eng_buckets`` per (lead, rule, window): the raw sum is capped to
-                    ``cap.points`` (positive sums only) and the decayed points
-                    are scaled by the same ratio ``capped / raw``.
-``_ll_eng_rules``   per (lead, rule): the explanation row, and the engagement sum.
+``_ll_eng_pairs``   per (lead, rule): events, raw, decayed and positive raw sums.
+``_ll_eng_capped``  only for pairs whose positive raw sum exceeds the rule's
+                    cap (no window can exceed it otherwise): per (lead, rule,
+                    window) the raw sum is capped to ``cap.points`` and the
+                    decayed points scaled by the same ratio ``capped / raw``,
+                    then summed per pair.  Splitting every pair into windows
+                    would group ten million rows into millions of windows.
+``_ll_eng_rules``   per (lead, rule): the explanation row (capped values where
+                    a pair was split), and ``_ll_engagement`` the sum per lead.
 
 Windows count back from T: window ``k`` holds activities with
 ``k * per_days <= age < (k + 1) * per_days``.
@@ -95,29 +100,45 @@ def engagement_ctes(behaviour: Behaviour) -> list[tuple[str, str]]:
         f"WHERE x.age_days <= {lit(float(behaviour.lookback_days))}) AS x "
         "WHERE x.rule_idx IS NOT NULL"
     )
+    # Per (lead, rule) totals first: a cap can only bind where the positive raw
+    # points of the pair exceed it, so only those pairs are split into windows.
+    pairs = (
+        f"SELECT lead_id, rule_idx, {cap} AS cap_points, count(*) AS events, "
+        "sum(raw_points) AS raw_points, sum(decayed_points) AS decayed_points, "
+        "sum(greatest(raw_points, 0.0e0)) AS positive_points "
+        "FROM _ll_eng_events GROUP BY lead_id, rule_idx"
+    )
+    e_cap = _case(rules, "e.rule_idx", [_cap(r) for r in rules], "CAST(NULL AS DOUBLE)")
     buckets = (
-        "SELECT lead_id, rule_idx, events, raw_points, "
-        "CASE WHEN cap_points IS NOT NULL AND raw_points > cap_points "
-        "THEN cap_points ELSE raw_points END AS capped_points, "
-        "coalesce(raw_points > cap_points, FALSE) AS cap_applied, "
-        "CASE WHEN cap_points IS NOT NULL AND raw_points > cap_points "
+        "SELECT lead_id, rule_idx, sum(capped_points) AS capped_points, "
+        "bool_or(cap_applied) AS cap_applied, sum(points) AS points FROM ("
+        "SELECT lead_id, rule_idx, "
+        "CASE WHEN raw_points > cap_points THEN cap_points ELSE raw_points END AS capped_points, "
+        "raw_points > cap_points AS cap_applied, "
+        "CASE WHEN raw_points > cap_points "
         "THEN decayed_points * cap_points / raw_points ELSE decayed_points END AS points "
-        f"FROM (SELECT lead_id, rule_idx, {cap} AS cap_points, count(*) AS events, "
-        "sum(raw_points) AS raw_points, sum(decayed_points) AS decayed_points "
-        "FROM _ll_eng_events GROUP BY lead_id, rule_idx, bucket) AS b"
+        f"FROM (SELECT e.lead_id, e.rule_idx, {e_cap} AS cap_points, "
+        "sum(e.raw_points) AS raw_points, sum(e.decayed_points) AS decayed_points "
+        "FROM _ll_eng_events AS e SEMI JOIN _ll_eng_pairs AS p "
+        "ON p.lead_id = e.lead_id AND p.rule_idx = e.rule_idx "
+        "AND p.positive_points > p.cap_points "
+        "GROUP BY e.lead_id, e.rule_idx, e.bucket) AS b) AS w GROUP BY lead_id, rule_idx"
     )
     per_rule = (
         "SELECT lead_id, rule_idx, events, raw_points, capped_points, cap_applied, "
         "CASE WHEN capped_points = 0 THEN 1.0e0 ELSE points / capped_points END AS decay_factor, "
-        "points FROM (SELECT lead_id, rule_idx, sum(events) AS events, "
-        "sum(raw_points) AS raw_points, sum(capped_points) AS capped_points, "
-        "bool_or(cap_applied) AS cap_applied, sum(points) AS points "
-        "FROM _ll_eng_buckets GROUP BY lead_id, rule_idx) AS r"
+        "points FROM (SELECT p.lead_id, p.rule_idx, p.events, p.raw_points, "
+        "coalesce(w.capped_points, p.raw_points) AS capped_points, "
+        "coalesce(w.cap_applied, FALSE) AS cap_applied, "
+        "coalesce(w.points, p.decayed_points) AS points "
+        "FROM _ll_eng_pairs AS p LEFT JOIN _ll_eng_capped AS w "
+        "ON w.lead_id = p.lead_id AND w.rule_idx = p.rule_idx) AS r"
     )
     total = "SELECT lead_id, sum(points) AS engagement FROM _ll_eng_rules GROUP BY lead_id"
     return [
         ("_ll_eng_events", events),
-        ("_ll_eng_buckets", buckets),
+        ("_ll_eng_pairs", pairs),
+        ("_ll_eng_capped", buckets),
         ("_ll_eng_rules", per_rule),
         ("_ll_engagement", total),
     ]

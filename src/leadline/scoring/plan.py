@@ -67,9 +67,17 @@ PARTS_COLUMNS: tuple[str, ...] = (
 # CTEs worth materialising once when both the snapshot and the parts are written.
 SHARED_CTES: tuple[str, ...] = (
     "_ll_people",
+    "_ll_keys",
+    "_ll_acts",
+    "_ll_eng_events",
+    "_ll_eng_pairs",
     "_ll_eng_rules",
+    "_ll_engagement",
+    "_ll_intent_ev",
     "_ll_lead_stages",
     "_ll_lead_journey",
+    "_ll_lead_intent",
+    "_ll_flags",
     "_ll_scores",
 )
 

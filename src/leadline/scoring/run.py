@@ -94,14 +94,14 @@ def score_all(
     as_of: datetime,
     run_id: int,
     *,
-    materialize: bool = False,
+    materialize: bool = True,
 ) -> ScoreRunResult:
     """Write every lead's snapshot and parts for ``run_id``, in one transaction.
 
-    With ``materialize`` the CTEs both statements share (matched activities,
-    per-rule engagement, intent, per-lead scores) are computed once into temp
-    tables; without it each INSERT runs the whole chain (see docs/scoring.md
-    for the measured difference).
+    With ``materialize`` (the default) the CTEs both statements share
+    (matched activities, per-rule engagement, intent, per-lead scores) are
+    computed once into temp tables; without it each INSERT runs the whole
+    chain (see docs/benchmarks.md for the measured difference).
     """
     plan = compiled.plan(lead_ids=False)
     params: dict[str, Any] = {"as_of": as_of}
@@ -109,7 +109,8 @@ def score_all(
     with engine.transaction():
         try:
             if materialize:
-                for name in compiled.shared_ctes:
+                present = {n for n, _ in plan.ctes}
+                for name in (n for n in compiled.shared_ctes if n in present):
                     engine.execute(_temp_table(name, plan.cte_query(name, done)), params)
                     done = done | {name}
             snap = _insert(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,17 +54,32 @@ class DuckDBEngine(Engine):
     def at(cls, path: str | Path, **kw: Any) -> DuckDBEngine:
         return cls(DuckDBConfig(path=str(path), **kw))
 
+    @staticmethod
+    def _bind(text: str, params: Params) -> Any:
+        """Named parameters the statement uses (DuckDB refuses unused ones).
+
+        A compiled plan is run piecewise (one CTE at a time); each piece
+        then gets only the ``$names`` it mentions.
+        """
+        if isinstance(params, dict):
+            used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
+            return used or None
+        return params or None
+
     def execute(self, sql: Sql, params: Params = None) -> None:
         with self._lock:
-            self.conn.execute(self.render(sql), params or None).fetchall()
+            text = self.render(sql)
+            self.conn.execute(text, self._bind(text, params)).fetchall()
 
     def fetch(self, sql: Sql, params: Params = None) -> list[tuple[Any, ...]]:
         with self._lock:
-            return self.conn.execute(self.render(sql), params or None).fetchall()
+            text = self.render(sql)
+            return self.conn.execute(text, self._bind(text, params)).fetchall()
 
     def fetch_arrow(self, sql: Sql, params: Params = None) -> pa.Table:
         with self._lock:
-            relation = self.conn.sql(self.render(sql), params=params or None)
+            text = self.render(sql)
+            relation = self.conn.sql(text, params=self._bind(text, params))
             return relation.to_arrow_table()
 
     def register_arrow(self, name: str, table: pa.Table) -> None:

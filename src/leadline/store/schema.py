@@ -300,6 +300,18 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (entity, field)
         )""",
     ],
+    # 2: API keys (only a hash of the secret is stored)
+    [
+        """CREATE TABLE IF NOT EXISTS api_keys (
+            key_id VARCHAR PRIMARY KEY,
+            name VARCHAR,
+            role VARCHAR NOT NULL,
+            secret_hash VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP
+        )""",
+    ],
+    # Later areas append their own migration lists below (one per change).
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,68 @@
+"""A real server: uvicorn on a loopback port in a thread, over a real workspace store."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from leadline.api import keys
+from leadline.api.app import create_app
+from leadline.app import Leadline
+from leadline.workspace import Workspace
+
+
+@dataclass
+class Served:
+    """A running server, a token per role and a client per role."""
+
+    base_url: str
+    workspace: Workspace
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def client(self, role: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+
+
+def start_server(ws: Workspace) -> tuple[uvicorn.Server, threading.Thread, str]:
+    config = uvicorn.Config(create_app(ws), host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def stop_server(server: uvicorn.Server, thread: threading.Thread) -> None:
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    ws = Workspace.locate(tmp_path / "ws")
+    ws.create()
+    return ws
+
+
+@pytest.fixture
+def served(workspace: Workspace) -> Iterator[Served]:
+    with Leadline.open(workspace) as ll:
+        tokens = {role: keys.create_key(ll.engine, role, f"test {role}")[1] for role in keys.ROLES}
+    server, thread, url = start_server(workspace)
+    try:
+        yield Served(url, workspace, tokens)
+    finally:
+        stop_server(server, thread)

@@ -1,0 +1,67 @@
+"""API keys: shown once, stored as a hash, checked on every request."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from leadline.api import keys
+from leadline.errors import LeadlineError
+from leadline.store.duckdb import DuckDBEngine
+
+from .conftest import Served
+
+
+def test_only_a_hash_of_the_secret_is_stored(engine: DuckDBEngine) -> None:
+    key, token = keys.create_key(engine, "sales", "amy")
+    stored = engine.fetch_dicts("SELECT * FROM api_keys")
+    assert len(stored) == 1
+    secret = token.split("_", 2)[2]
+    assert secret not in str(stored)
+    assert stored[0]["secret_hash"] == hashlib.sha256(secret.encode()).hexdigest()
+    assert keys.verify(engine, token).key_id == key.key_id
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        (None, "missing API key"),
+        ("", "missing API key"),
+        ("nonsense", "malformed"),
+        ("ll_abc_def", "unknown API key"),
+    ],
+)
+def test_bad_tokens_are_refused(engine: DuckDBEngine, token: str | None, message: str) -> None:
+    with pytest.raises(keys.AuthError, match=message):
+        keys.verify(engine, token)
+
+
+def test_a_revoked_key_is_refused_and_roles_are_checked(engine: DuckDBEngine) -> None:
+    key, token = keys.create_key(engine, "marketing")
+    keys.authorize(keys.verify(engine, token), ("marketing",))
+    with pytest.raises(keys.Forbidden):
+        keys.authorize(keys.verify(engine, token), ("sales",))
+    keys.revoke_key(engine, key.key_id)
+    with pytest.raises(keys.AuthError, match="revoked"):
+        keys.verify(engine, token)
+    with pytest.raises(LeadlineError, match="unknown role"):
+        keys.create_key(engine, "intern")
+
+
+def test_health_needs_no_key_and_the_contract_needs_one(served: Served) -> None:
+    with served.client() as anon:
+        assert anon.get("/healthz").json() == {"status": "ok"}
+        refused = anon.get("/api/v1/contract")
+        assert refused.status_code == 401
+        assert refused.json()["error"]["type"] == "AuthError"
+
+
+def test_each_role_reads_the_contract_version_in_force(served: Served) -> None:
+    for role in keys.ROLES:
+        with served.client(role) as client:
+            body = client.get("/api/v1/contract").json()
+            assert len(body["version"]) == 12
+    with served.client() as anon:
+        bad = anon.get("/api/v1/contract", headers={"Authorization": "Bearer ll_x_y"})
+        assert bad.status_code == 401
