@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from leadline import ingest
-from leadline.contract import LoadedContract, load_contract
+from leadline.contract import LoadedContract, guard, load_contract
 from leadline.contract.compiler import CompiledContract, compile_contract
-from leadline.errors import NotFound
+from leadline.errors import ContractErrors, NotFound
 from leadline.lifecycle import auto, imported, moves
 from leadline.lifecycle.history import STAGE_AS_OF_SQL, history_of
 from leadline.scoring import run as scoring
@@ -86,8 +86,22 @@ class Leadline:
         return self.compile(self.loaded)
 
     def compile(self, loaded: LoadedContract) -> CompiledContract:
+        """Compile a contract for this store: refused if it scores on post-contact fields."""
+        self.check_contract(loaded)
         self._register_contract(loaded)
         return compile_contract(loaded.contract, loaded.version)
+
+    def check_contract(self, loaded: LoadedContract) -> None:
+        """Checks that need the data: conditions on fields mappings marked post-contact."""
+        declared = {
+            (str(table), str(name)): mapping
+            for table, name, mapping in self.engine.fetch(
+                "SELECT entity, field, mapping FROM field_catalog WHERE post_contact"
+            )
+        }
+        problems = guard.post_contact_problems(loaded, declared)
+        if problems:
+            raise ContractErrors(problems=problems)
 
     def _register_contract(self, loaded: LoadedContract) -> None:
         self.engine.execute(
@@ -125,7 +139,9 @@ class Leadline:
         return summary
 
     # -- scoring and stages -------------------------------------------------
-    def score(self, as_of: datetime | None = None) -> ScoreSummary:
+    def score(
+        self, as_of: datetime | None = None, progress: Progress | None = None
+    ) -> ScoreSummary:
         """Score every lead as of a time and apply the automatic stage moves."""
         as_of = as_of or utcnow()
         compiled = self.compiled
@@ -136,7 +152,7 @@ class Leadline:
             "VALUES (?, ?, ?, ?)",
             [run_id, as_of, version, utcnow()],
         )
-        scoring.score_all(self.engine, compiled, as_of, run_id)
+        scoring.score_all(self.engine, compiled, as_of, run_id, progress=progress)
         since = self.engine.scalar(
             "SELECT max(as_of) FROM score_runs WHERE finished_at IS NOT NULL AND as_of < ?",
             [as_of],

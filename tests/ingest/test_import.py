@@ -349,3 +349,49 @@ def test_killed_mid_import_resumes_without_duplicates(tmp_path: Path) -> None:
     assert engine.scalar("SELECT count(*), count(DISTINCT lead_id) FROM leads") == 249
     assert engine.scalar("SELECT count(DISTINCT lead_id) FROM leads") == 249
     engine.close()
+
+
+KILL_SCRIPT = """
+import os, signal, sys
+from datetime import datetime
+from leadline.ingest import run_import
+from leadline.store import migrate
+from leadline.store.duckdb import DuckDBEngine
+
+engine = DuckDBEngine.at(sys.argv[1])
+migrate(engine)
+
+def die_after_first_batch(done: int, total: int) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no rollback handlers: a real crash
+
+run_import(engine, "leads", sys.argv[2], batch_size=100, progress=die_after_first_batch,
+           now=datetime(2026, 3, 1))
+"""
+
+
+def test_a_process_killed_mid_import_leaves_whole_batches_and_resumes(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    store = tmp_path / "s.duckdb"
+    rows = [[f"L{i}", f"p{i}@co{i % 7}.com", "Engineer"] for i in range(1, 351)]
+    path = write_csv(tmp_path / "leads.csv", ["lead_id", "email", "title"], rows)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_SCRIPT, str(store), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    engine = DuckDBEngine.at(store)
+    try:
+        # the first batch committed whole; the run is left marked as running
+        assert engine.scalar("SELECT count(*) FROM leads") == 100
+        assert engine.fetch("SELECT status FROM import_runs") == [("running",)]
+        s = run_import(engine, "leads", path, batch_size=100, now=NOW)
+        assert (s.rows_in, s.unchanged, s.loaded, s.quarantined) == (350, 100, 250, 0)
+        assert engine.scalar("SELECT count(DISTINCT lead_id) FROM leads") == 350
+        assert engine.scalar("SELECT count(*) FROM leads") == 350
+    finally:
+        engine.close()

@@ -27,8 +27,16 @@ def check(
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Validate a contract; every problem is reported with line, column and field path."""
+    """Validate a contract; every problem is reported with line, column and field path.
+
+    In a workspace with data, the contract is also checked against it (no
+    conditions on fields a mapping declared post-contact).
+    """
     loaded = load_contract(_default_contract(file, workspace))
+    ws = Workspace.locate(workspace)
+    if ws.store_path.exists() and ws.contract_path.exists():
+        with open_app(workspace) as ll:
+            ll.check_contract(loaded)
     result = {
         "file": str(loaded.path),
         "contract": loaded.name,

@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from leadline.cli.common import AsOfOpt, FormatOpt, WorkspaceOpt, open_app, parse_time
+from leadline.cli.common import (
+    AsOfOpt,
+    FormatOpt,
+    WorkspaceOpt,
+    open_app,
+    parse_time,
+    progress_bar,
+)
 from leadline.cli.output import Format, console, emit_json, emit_object, emit_rows
 from leadline.contract.schema import STAGES
 
@@ -17,12 +24,8 @@ def score(
     as_of: AsOfOpt = None, workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table
 ) -> None:
     """Score every lead as of a time and apply automatic stage moves (to MQL, MQA, pipeline)."""
-    with open_app(workspace) as ll:
-        if fmt is Format.table:
-            with console.status("scoring every lead…"):
-                summary = ll.score(parse_time(as_of))
-        else:
-            summary = ll.score(parse_time(as_of))
+    with open_app(workspace) as ll, progress_bar("scoring", fmt is not Format.table) as bar:
+        summary = ll.score(parse_time(as_of), progress=bar)
     data = summary.to_dict()
     if fmt is not Format.table:
         emit_object(data, fmt)

@@ -95,7 +95,8 @@ def run_demo(
                 "  (sales dispositioned leads the contract never handed over, or before it did: "
                 "see `leadline quarantine --kind dispositions`)"
             )
-        scored = ll.score(end + timedelta(hours=1))
+        with progress_bar("score every lead", quiet) as cb:
+            scored = ll.score(end + timedelta(hours=1), progress=cb)
         as_of = scored.as_of
         stages = overview.stage_counts(ll.engine, as_of)
         funnel = overview.funnel(ll.engine, as_of)

@@ -8,6 +8,7 @@ applying stage moves are the caller's job.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -95,6 +96,7 @@ def score_all(
     run_id: int,
     *,
     materialize: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ScoreRunResult:
     """Write every lead's snapshot and parts for ``run_id``, in one transaction.
 
@@ -102,17 +104,25 @@ def score_all(
     (matched activities, per-rule engagement, intent, per-lead scores) are
     computed once into temp tables; without it each INSERT runs the whole
     chain (see docs/benchmarks.md for the measured difference).
+    ``progress(done, total)`` is called after each step of the plan.
     """
     plan = compiled.plan(lead_ids=False)
     params: dict[str, Any] = {"as_of": as_of}
     done: frozenset[str] = frozenset()
+    present = {n for n, _ in plan.ctes}
+    steps = [n for n in compiled.shared_ctes if n in present] if materialize else []
+    total = len(steps) + 2
+
+    def advance(step: int) -> None:
+        if progress is not None:
+            progress(step, total)
+
     with engine.transaction():
         try:
-            if materialize:
-                present = {n for n, _ in plan.ctes}
-                for name in (n for n in compiled.shared_ctes if n in present):
-                    engine.execute(_temp_table(name, plan.cte_query(name, done)), params)
-                    done = done | {name}
+            for i, name in enumerate(steps, start=1):
+                engine.execute(_temp_table(name, plan.cte_query(name, done)), params)
+                done = done | {name}
+                advance(i)
             snap = _insert(
                 "score_snapshots", compiled.snapshot_columns, plan.query(plan.snapshot_body, done)
             )
@@ -120,7 +130,9 @@ def score_all(
                 "score_parts", compiled.parts_columns, plan.query(plan.parts_body, done)
             )
             leads = _count(engine, snap, {**params, "run_id": run_id})
+            advance(total - 1)
             written = _count(engine, parts, {**params, "run_id": run_id})
+            advance(total)
         finally:
             for name in done:
                 engine.execute(f"DROP TABLE IF EXISTS {name}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -11,17 +12,30 @@ from typing import Any, ClassVar, Literal
 
 import duckdb
 import pyarrow as pa
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from leadline.errors import EngineError
 from leadline.store.base import Engine, Params, Sql
 
 
+def _default_memory_limit() -> str:
+    return os.environ.get("LEADLINE_MEMORY_LIMIT", "1GB")
+
+
 class DuckDBConfig(BaseModel):
+    """How the embedded store is opened.
+
+    ``memory_limit`` caps DuckDB's buffer memory (it spills to a temp folder
+    beside the store beyond it). DuckDB's own default is 80% of RAM, which
+    lets one scoring run take gigabytes on a laptop; a 1 GB cap scored ten
+    million activities just as fast here (see docs/benchmarks.md). Set
+    ``LEADLINE_MEMORY_LIMIT`` (e.g. ``4GB``) to change it.
+    """
+
     type: Literal["duckdb"] = "duckdb"
     path: str
     read_only: bool = False
-    memory_limit: str | None = None
+    memory_limit: str | None = Field(default_factory=_default_memory_limit)
     threads: int | None = None
 
 
@@ -46,6 +60,9 @@ class DuckDBEngine(Engine):
             raise EngineError(f"cannot open the store {config.path}: {text}") from err
         if config.memory_limit:
             self.conn.execute(f"SET memory_limit = '{config.memory_limit}'")
+        # Row order of big INSERT … SELECTs is never relied on (readers ORDER BY);
+        # not preserving it lets DuckDB stream them with far less memory.
+        self.conn.execute("SET preserve_insertion_order = false")
         if config.threads:
             self.conn.execute(f"SET threads = {int(config.threads)}")
         self._depth = 0
