@@ -16,6 +16,8 @@ Design rules the tables follow (see docs/store.md):
 
 from __future__ import annotations
 
+from leadline.store.base import OnlyOn
+
 MIGRATIONS: list[list[str]] = [
     # 1: the initial schema
     [
@@ -312,6 +314,186 @@ MIGRATIONS: list[list[str]] = [
         )""",
     ],
     # Later areas append their own migration lists below (one per change).
+    # real-time service (api/realtime/privacy): single-lead re-scores made by
+    # incoming events, kept apart from batch runs so "the latest run" still
+    # means every lead; and the audit log of personal-data requests.
+    [
+        "CREATE SEQUENCE IF NOT EXISTS seq_audit START 1",
+        """CREATE TABLE IF NOT EXISTS live_snapshots (
+            run_id BIGINT NOT NULL,
+            scored_at TIMESTAMP NOT NULL,
+            lead_id VARCHAR NOT NULL,
+            account_id VARCHAR,
+            as_of TIMESTAMP NOT NULL,
+            contract_version VARCHAR NOT NULL,
+            fit_points DOUBLE NOT NULL,
+            grade VARCHAR NOT NULL,
+            engagement DOUBLE NOT NULL,
+            intent DOUBLE NOT NULL,
+            score DOUBLE NOT NULL,
+            excluded_reason VARCHAR,
+            trigger_rule VARCHAR,
+            priority VARCHAR NOT NULL,
+            priority_rank INTEGER NOT NULL,
+            qualifies_mql BOOLEAN NOT NULL,
+            mql_reason VARCHAR NOT NULL,
+            account_score DOUBLE,
+            account_engaged_contacts INTEGER,
+            account_qualifies_mqa BOOLEAN
+        )""",
+        """CREATE TABLE IF NOT EXISTS audit_log (
+            audit_id BIGINT PRIMARY KEY,
+            recorded_at TIMESTAMP NOT NULL,  -- `at` is reserved in DuckDB
+            actor VARCHAR NOT NULL,
+            action VARCHAR NOT NULL,
+            subject_sha256 VARCHAR NOT NULL,
+            lead_ids JSON,
+            details JSON
+        )""",
+    ],
+    # routing, notifications and SLAs (routing/, notify/, sla/): who owns each
+    # MQL and which rule chose them; a durable outbox with its delivery log and
+    # dead letters; business-hours clocks, first touches and breaches.
+    [
+        "CREATE SEQUENCE IF NOT EXISTS seq_assignment START 1",
+        "CREATE SEQUENCE IF NOT EXISTS seq_notification START 1",
+        "CREATE SEQUENCE IF NOT EXISTS seq_sla_clock START 1",
+        "CREATE SEQUENCE IF NOT EXISTS seq_sla_breach START 1",
+        """CREATE TABLE IF NOT EXISTS assignments (
+            assignment_id BIGINT PRIMARY KEY,
+            lead_id VARCHAR NOT NULL,
+            rep_id VARCHAR,
+            rule VARCHAR NOT NULL,
+            rule_index INTEGER,
+            off_hours BOOLEAN NOT NULL,
+            assigned_at TIMESTAMP NOT NULL,
+            mql_transition_id BIGINT NOT NULL,
+            mql_at TIMESTAMP NOT NULL,
+            priority VARCHAR,
+            replaces BIGINT,
+            reason VARCHAR,
+            contract_version VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS routing_pointers (
+            rule VARCHAR PRIMARY KEY,
+            last_rep_id VARCHAR NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS outbox (
+            notification_id BIGINT PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            channel VARCHAR NOT NULL,
+            lead_id VARCHAR,
+            assignment_id BIGINT,
+            breach_id BIGINT,
+            target JSON NOT NULL,
+            payload JSON NOT NULL,
+            status VARCHAR NOT NULL,
+            attempts INTEGER NOT NULL,
+            max_attempts INTEGER NOT NULL,
+            backoff_first_s DOUBLE NOT NULL,
+            backoff_factor DOUBLE NOT NULL,
+            backoff_max_s DOUBLE NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            next_attempt_at TIMESTAMP NOT NULL,
+            lease_until TIMESTAMP,
+            delivered_at TIMESTAMP,
+            last_error VARCHAR
+        )""",
+        """CREATE TABLE IF NOT EXISTS delivery_attempts (
+            notification_id BIGINT NOT NULL,
+            attempt INTEGER NOT NULL,
+            attempted_at TIMESTAMP NOT NULL,
+            ok BOOLEAN NOT NULL,
+            status_code INTEGER,
+            error VARCHAR,
+            duration_ms DOUBLE
+        )""",
+        """CREATE TABLE IF NOT EXISTS dead_letters (
+            notification_id BIGINT NOT NULL,
+            died_at TIMESTAMP NOT NULL,
+            attempts INTEGER NOT NULL,
+            last_error VARCHAR,
+            requeued_at TIMESTAMP
+        )""",
+        """CREATE TABLE IF NOT EXISTS sla_clocks (
+            clock_id BIGINT PRIMARY KEY,
+            lead_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            assignment_id BIGINT NOT NULL,
+            mql_transition_id BIGINT NOT NULL,
+            rep_id VARCHAR,
+            priority VARCHAR,
+            timezone VARCHAR NOT NULL,
+            budget VARCHAR NOT NULL,
+            budget_seconds DOUBLE NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            due_at TIMESTAMP NOT NULL,
+            stopped_at TIMESTAMP,
+            stopped_by VARCHAR,
+            breached_at TIMESTAMP,
+            contract_version VARCHAR NOT NULL,
+            UNIQUE (assignment_id, kind)
+        )""",
+        """CREATE TABLE IF NOT EXISTS first_touches (
+            lead_id VARCHAR NOT NULL,
+            touched_at TIMESTAMP NOT NULL,
+            actor VARCHAR NOT NULL,
+            recorded_at TIMESTAMP NOT NULL,
+            clock_id BIGINT
+        )""",
+        """CREATE TABLE IF NOT EXISTS sla_breaches (
+            breach_id BIGINT PRIMARY KEY,
+            clock_id BIGINT NOT NULL UNIQUE,
+            lead_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            rep_id VARCHAR,
+            priority VARCHAR,
+            started_at TIMESTAMP NOT NULL,
+            due_at TIMESTAMP NOT NULL,
+            detected_at TIMESTAMP NOT NULL,
+            stopped_at TIMESTAMP,
+            action VARCHAR NOT NULL,
+            escalated_to VARCHAR,
+            new_assignment_id BIGINT,
+            contract_version VARCHAR NOT NULL
+        )""",
+    ],
+    # learn (learn/): learned models as immutable, versioned artifacts that a
+    # contract can pin (model.version); one row per version, never updated.
+    [
+        """CREATE TABLE IF NOT EXISTS models (
+            model_version VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            target VARCHAR NOT NULL,
+            trained_at TIMESTAMP NOT NULL,
+            data_from TIMESTAMP,
+            data_to TIMESTAMP,
+            contract_version VARCHAR,
+            features JSON NOT NULL,
+            params JSON NOT NULL,
+            metrics JSON NOT NULL,
+            training JSON NOT NULL
+        )""",
+    ],
+    # store (PostgreSQL): indexes for reading one lead (real-time scoring, moves,
+    # history, explanations); DuckDB scans columns and skips them (OnlyOn).
+    [
+        OnlyOn("postgres", f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+        for name, target in (
+            ("ix_activities_lead", "activities (lead_id, occurred_at)"),
+            ("ix_leads_survivor", "leads ((coalesce(merged_into, lead_id)))"),
+            ("ix_leads_account", "leads (account_id)"),
+            ("ix_leads_email", "leads (email)"),
+            ("ix_touches_lead", "touches (lead_id)"),
+            ("ix_opportunities_lead", "opportunities (lead_id)"),
+            ("ix_dispositions_lead", "dispositions (lead_id)"),
+            ("ix_stage_history_lead", "stage_history (lead_id, changed_at)"),
+            ("ix_stage_history_disposition", "stage_history (disposition_id)"),
+            ("ix_score_snapshots_run", "score_snapshots (run_id, lead_id)"),
+            ("ix_score_parts_run", "score_parts (run_id, lead_id)"),
+        )
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -329,4 +511,10 @@ APPEND_ONLY_TABLES = (
     "qualifications",
     "entity_versions",
     "quarantine",
+    "live_snapshots",
+    "audit_log",
+    "models",
+    "assignments",
+    "delivery_attempts",
+    "first_touches",
 )

@@ -1,0 +1,69 @@
+"""What only the PostgreSQL engine has: connections per thread, server-side locks."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from leadline.errors import EngineError
+from leadline.store.postgres import PostgresEngine
+
+
+@pytest.fixture
+def pg(pg_url: str) -> Iterator[PostgresEngine]:
+    engine = PostgresEngine.at(pg_url, application_name="leadline-test")
+    yield engine
+    engine.close()
+
+
+def _connections(engine: PostgresEngine) -> int:
+    return int(
+        engine.scalar(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE application_name = 'leadline-test' AND datname = current_database()"
+        )
+    )
+
+
+def test_each_thread_has_its_own_connection_and_ended_threads_give_theirs_back(
+    pg: PostgresEngine,
+) -> None:
+    seen: list[int] = []
+
+    def work() -> None:
+        seen.append(int(pg.scalar("SELECT pg_backend_pid()")))
+
+    for _ in range(5):  # one after the other: each ends before the next connects
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    assert len(set(seen)) == 5 and int(pg.scalar("SELECT pg_backend_pid()")) not in seen
+    assert _connections(pg) <= 2  # this thread's, and at most the last worker's
+
+
+def test_a_transaction_is_the_threads_own(pg: PostgresEngine) -> None:
+    """Another thread's statements do not join (or see) an open transaction."""
+    pg.execute("CREATE TABLE t (n BIGINT)")
+    seen: list[int] = []
+    with pg.transaction():
+        pg.execute("INSERT INTO t VALUES (1)")
+        reader = threading.Thread(
+            target=lambda: seen.append(int(pg.scalar("SELECT count(*) FROM t")))
+        )
+        reader.start()
+        reader.join()
+    assert seen == [0] and pg.scalar("SELECT count(*) FROM t") == 1
+
+
+def test_a_lock_outside_a_transaction_is_a_bug_said_plainly(pg: PostgresEngine) -> None:
+    with pytest.raises(EngineError, match="inside a transaction"):
+        pg.lock("lead:L1")
+
+
+def test_a_closed_engine_says_so(pg_url: str) -> None:
+    engine = PostgresEngine.at(pg_url)
+    engine.close()
+    with pytest.raises(EngineError, match="closed"):
+        engine.scalar("SELECT 1")
