@@ -14,8 +14,12 @@ import uvicorn
 
 from leadline.api import keys
 from leadline.api.app import create_app
+from leadline.api.runtime import ServeSettings
 from leadline.app import Leadline
 from leadline.workspace import Workspace
+
+from .receiver import Receiver
+from .world import add_keys, build_world
 
 
 @dataclass
@@ -31,8 +35,11 @@ class Served:
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
 
 
-def start_server(ws: Workspace) -> tuple[uvicorn.Server, threading.Thread, str]:
-    config = uvicorn.Config(create_app(ws), host="127.0.0.1", port=0, log_level="warning")
+def start_server(
+    ws: Workspace, settings: ServeSettings | None = None
+) -> tuple[uvicorn.Server, threading.Thread, str]:
+    app = create_app(ws, settings or ServeSettings(tick_seconds=0.5))
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -64,5 +71,26 @@ def served(workspace: Workspace) -> Iterator[Served]:
     server, thread, url = start_server(workspace)
     try:
         yield Served(url, workspace, tokens)
+    finally:
+        stop_server(server, thread)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    rec = Receiver().start()
+    try:
+        yield rec
+    finally:
+        rec.stop()
+
+
+@pytest.fixture
+def live(tmp_path: Path, receiver: Receiver) -> Iterator[Served]:
+    """A real server over the routing world; its webhook posts land in ``receiver``."""
+    ws = build_world(tmp_path / "world", receiver.url)
+    tokens = add_keys(ws)
+    server, thread, url = start_server(ws)
+    try:
+        yield Served(url, ws, tokens)
     finally:
         stop_server(server, thread)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from leadline.api.keys import ApiKey, authorize, verify
+from leadline.api.runtime import Runtime
 from leadline.app import Leadline
 
 
@@ -14,6 +16,25 @@ def get_ll(request: Request) -> Leadline:
     """The workspace the server opened at start-up (it owns the store while it runs)."""
     ll: Leadline = request.app.state.ll
     return ll
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The server's qualifier, scheduler and metrics (built at start-up)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def actor_of(key: ApiKey, given: str | None = None) -> str:
+    """Who did it, for stage history: the person the caller names, else the key."""
+    if given:
+        return given
+    return f"{key.name} [key {key.key_id}]" if key.name else f"key {key.key_id}"
+
+
+# Declared so /openapi.json and /docs show how to authenticate; the check itself
+# reads the headers (a malformed Authorization header is a 401, not a 403).
+BEARER = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
+API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="Or `X-API-Key: <key>`.")
 
 
 def _token(request: Request) -> str | None:
@@ -30,7 +51,12 @@ def require(*roles: str) -> Callable[..., ApiKey]:
     ``dependencies=[Depends(require("marketing"))]``.
     """
 
-    def check(request: Request, ll: Leadline = Depends(get_ll)) -> ApiKey:
+    def check(
+        request: Request,
+        ll: Leadline = Depends(get_ll),
+        _bearer: HTTPAuthorizationCredentials | None = Security(BEARER),
+        _header: str | None = Security(API_KEY),
+    ) -> ApiKey:
         key = verify(ll.engine, _token(request))
         authorize(key, roles)
         request.state.key = key

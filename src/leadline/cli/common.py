@@ -11,8 +11,10 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from leadline.api import runfile
 from leadline.app import Leadline
 from leadline.cli.output import Format, err_console
+from leadline.workspace import Workspace
 
 WorkspaceOpt = Annotated[
     Path | None,
@@ -51,7 +53,10 @@ def parse_time(text: str | None) -> datetime | None:
 
 
 def open_app(workspace: Path | None) -> Leadline:
-    return Leadline.open(workspace)
+    """Open the workspace, unless a running ``leadline serve`` owns its store."""
+    ws = Workspace.locate(workspace)
+    runfile.refuse_if_served(ws)
+    return Leadline.open(ws)
 
 
 @contextmanager

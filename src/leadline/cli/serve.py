@@ -2,31 +2,74 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
 
 from leadline.api import keys as api_keys
+from leadline.api import runfile
 from leadline.cli.common import FormatOpt, WorkspaceOpt, open_app
 from leadline.cli.output import Format, console, emit_object, emit_rows
+from leadline.errors import LeadlineError
 from leadline.workspace import Workspace
 
 keys_app = typer.Typer(help="Create, list and revoke API keys (stored only as hashes).")
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind the listening socket here, so ``--port 0`` can report the port it got."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise LeadlineError(f"cannot listen on {host}:{port}: {err.strerror}") from err
+    return sock
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    port: Annotated[int, typer.Option(help="TCP port (0: any free port).")] = 8000,
+    tick: Annotated[
+        float,
+        typer.Option(
+            min=0.1,
+            help="Scheduler interval in seconds: deliver due notifications (retries) "
+            "and check SLAs.",
+        ),
+    ] = 5.0,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify/--no-notify",
+            help="Deliver notifications. With --no-notify they stay queued in the outbox "
+            "until a server runs with delivery on.",
+        ),
+    ] = True,
+    log_level: Annotated[
+        str, typer.Option(help="uvicorn log level: critical, error, warning, info, debug.")
+    ] = "info",
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Run the HTTP API (and dashboard) on the workspace; it owns the store while it runs."""
     import uvicorn
 
     from leadline.api.app import create_app
+    from leadline.api.runtime import ServeSettings
 
     ws = Workspace.locate(workspace).require()
-    console.print(f"leadline serving {ws.root} on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(create_app(ws), host=host, port=port, log_level="info")
+    runfile.refuse_if_served(ws)
+    sock = _listen(host, port)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{bound}"
+    settings = ServeSettings(tick_seconds=tick, notify=notify, url=url)
+    console.print(f"leadline serving {ws.root} on {url} (API docs at {url}/docs)", highlight=False)
+    config = uvicorn.Config(create_app(ws, settings), log_level=log_level)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @keys_app.command("create")

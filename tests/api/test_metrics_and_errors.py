@@ -1,0 +1,117 @@
+"""Prometheus metrics after real traffic, and the one error envelope for every failure."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from .conftest import Served
+from .receiver import Receiver
+
+
+def samples(live: Served) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    with live.client() as client:
+        response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    out: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for family in text_string_to_metric_families(response.text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def test_metrics_count_requests_events_mqls_and_notifications(
+    live: Served, receiver: Receiver
+) -> None:
+    event = {
+        "source": "web",
+        "source_event_id": "m1",
+        "lead_id": "L1",
+        "activity_type": "demo_request",
+        "occurred_at": datetime.now(UTC).isoformat(),
+    }
+    with live.client("marketing") as client:
+        client.post("/api/v1/activities", json=event)
+        client.post("/api/v1/activities", json=event)
+        client.post("/api/v1/activities", json={**event, "lead_id": "ghost"})
+    receiver.wait_for(1)
+    got = samples(live)
+    for _ in range(100):  # the counter moves just after the receiver answered
+        if got.get(("leadline_notifications_total", (("result", "delivered"),))):
+            break
+        time.sleep(0.05)
+        got = samples(live)
+    route = "/api/v1/activities"
+    assert (
+        got[
+            (
+                "leadline_http_requests_total",
+                (("method", "POST"), ("route", route), ("status", "201")),
+            )
+        ]
+        == 1
+    )
+    assert (
+        got[
+            (
+                "leadline_http_requests_total",
+                (("method", "POST"), ("route", route), ("status", "200")),
+            )
+        ]
+        == 1
+    )
+    assert (
+        got[
+            (
+                "leadline_http_requests_total",
+                (("method", "POST"), ("route", route), ("status", "422")),
+            )
+        ]
+        == 1
+    )
+    assert got[("leadline_http_request_seconds_count", (("method", "POST"), ("route", route)))] == 3
+    assert got[("leadline_events_ingested_total", (("result", "accepted"),))] == 1
+    assert got[("leadline_events_ingested_total", (("result", "duplicate"),))] == 1
+    assert got[("leadline_events_ingested_total", (("result", "rejected"),))] == 1
+    assert got[("leadline_mqls_routed_total", ())] == 1
+    assert got[("leadline_notifications_total", (("result", "delivered"),))] == 1
+
+
+def test_every_failure_is_the_json_envelope(live: Served) -> None:
+    with live.client("sales") as client:
+        cases = {
+            "unknown route": (client.get("/api/v1/nothing-here"), 404, "NotFound"),
+            "wrong method": (client.put("/api/v1/leads/L1"), 405, "MethodNotAllowed"),
+            "not json": (
+                client.post(
+                    "/api/v1/leads/L1/disposition",
+                    content=b"{nope",
+                    headers={"content-type": "application/json"},
+                ),
+                422,
+                "InvalidRequest",
+            ),
+            "unknown lead": (client.get("/api/v1/leads/nobody"), 404, "NotFound"),
+        }
+    for name, (response, status, kind) in cases.items():
+        assert response.status_code == status, name
+        error = response.json()["error"]
+        assert error["type"] == kind, name
+        assert error["message"], name
+
+
+def test_the_openapi_document_describes_models_and_errors(live: Served) -> None:
+    with live.client() as client:
+        spec = client.get("/openapi.json").json()
+        docs = client.get("/docs")
+    assert docs.status_code == 200
+    post = spec["paths"]["/api/v1/activities"]["post"]
+    schema = spec["components"]["schemas"]["ActivityIn"]
+    assert "demo_request" in schema["properties"]["activity_type"]["enum"]
+    assert set(schema["required"]) >= {"source", "source_event_id", "activity_type"}
+    assert {"201", "200", "401", "403", "422"} <= set(post["responses"])
+    error = post["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
+    assert error.endswith("/ErrorEnvelope")

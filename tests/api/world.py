@@ -1,0 +1,108 @@
+"""A small world for API tests: a routing contract, two reps, two accounts, four leads.
+
+The contract routes every MQL round-robin to two reps and posts the handoff
+to a webhook URL the test gives (a real receiver it started).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from leadline.api import keys
+from leadline.app import Leadline
+from leadline.workspace import Workspace
+
+CONTRACT = """\
+contract: api-test
+fit:
+  rules:
+    - {name: software, field: account.industry, in: [software], points: 30}
+    - {name: senior, field: lead.seniority, in: [vp, c_level, director], points: 30}
+  grades: {A: 60, B: 30, C: 10}
+behaviour:
+  half_life_days: 30
+  rules:
+    - {name: demo request, activity: demo_request, points: 40}
+    - name: pricing page
+      activity: page_view
+      url_matches: "^/pricing"
+      points: 10
+      cap: {points: 20, per_days: 7}
+    - {name: page view, activity: page_view, points: 1, cap: {points: 5, per_days: 7}}
+  triggers:
+    - {name: demo request, activity: demo_request, min_grade: B, within_days: 30}
+exclude:
+  competitor_domains: [rival.example]
+  free_mail_without_company: true
+stages:
+  mql: {min_grade: B, min_score: 25}
+routing:
+  rules:
+    - name: everyone
+      round_robin: {reps: [amy, bo]}
+  notify:
+    webhook: {url: "WEBHOOK_URL"}
+    max_attempts: 20
+    backoff: {first: 1s, factor: 1, max: 1s}
+sla:
+  speed_to_lead: {default: 1h}
+  accept_within: 1d
+  escalation: {notify: [webhook]}
+"""
+
+REPS = (
+    "rep_id,name,email,manager,team,region,timezone,capacity,active\n"
+    "amy,Amy Adams,amy@vendor.example,max,east,us,UTC,100,true\n"
+    "bo,Bo Brown,bo@vendor.example,max,east,us,UTC,100,true\n"
+)
+ACCOUNTS = (
+    "account_id,name,domain,industry,employees,country\n"
+    "A1,Acme,acme.example,Software,500,US\n"
+    "A2,Globex,globex.example,retail,50,DE\n"
+)
+LEADS = (
+    "lead_id,email,first_name,last_name,title,company,account_id,created_at\n"
+    "L1,ann@acme.example,Ann,Archer,VP Marketing,Acme,A1,2026-01-05T10:00:00\n"
+    "L2,bob@globex.example,Bob,Baker,Analyst,Globex,A2,2026-01-06T10:00:00\n"
+    "L3,cy@acme.example,Cy,Cole,Director of IT,Acme,A1,2026-01-07T10:00:00\n"
+    "L4,dee@acme.example,Dee,Dunn,CTO,Acme,A1,2026-01-08T10:00:00\n"
+)
+
+
+def _import(root: Path) -> None:
+    ws = Workspace.locate(root)
+    ws.create()
+    files = root / "data"
+    files.mkdir()
+    with Leadline.open(ws) as ll:
+        for kind, text in (("reps", REPS), ("accounts", ACCOUNTS), ("leads", LEADS)):
+            path = files / f"{kind}.csv"
+            path.write_text(text)
+            summary = ll.import_file(kind, path)
+            assert summary.quarantined == 0, summary.problems
+
+
+_TEMPLATE: list[Path] = []
+
+
+def build_world(root: Path, webhook_url: str) -> Workspace:
+    """A workspace with the routing contract, two reps, two accounts and four leads.
+
+    The files are imported once per test process (through the real import)
+    into a template; each test gets a copy of that store and its own contract.
+    """
+    if not _TEMPLATE:
+        template = Path(tempfile.mkdtemp(prefix="leadline-api-world-")) / "world"
+        _import(template)
+        _TEMPLATE.append(template)
+    shutil.copytree(_TEMPLATE[0], root)
+    ws = Workspace.locate(root)
+    ws.contract_path.write_text(CONTRACT.replace("WEBHOOK_URL", webhook_url))
+    return ws
+
+
+def add_keys(ws: Workspace) -> dict[str, str]:
+    with Leadline.open(ws) as ll:
+        return {role: keys.create_key(ll.engine, role, f"test {role}")[1] for role in keys.ROLES}
