@@ -102,18 +102,19 @@ def test_score_all_writes_snapshots_and_parts(world: World) -> None:
     assert {p["component"] for p in parts} == {"fit", "engagement", "trigger"}
     # both paths (temp tables or not) write the same thing
     run.score_all(world.engine, compiled, T, 8, materialize=False)
+    snap_cols, part_cols = ", ".join(compiled.snapshot_columns), ", ".join(compiled.parts_columns)
     a = world.engine.fetch(
-        "SELECT * EXCLUDE (run_id) FROM score_snapshots WHERE run_id = 7 ORDER BY lead_id"
+        f"SELECT {snap_cols} FROM score_snapshots WHERE run_id = 7 ORDER BY lead_id"
     )
     b = world.engine.fetch(
-        "SELECT * EXCLUDE (run_id) FROM score_snapshots WHERE run_id = 8 ORDER BY lead_id"
+        f"SELECT {snap_cols} FROM score_snapshots WHERE run_id = 8 ORDER BY lead_id"
     )
     assert a == b
     parts_a = world.engine.fetch(
-        "SELECT * EXCLUDE (run_id) FROM score_parts WHERE run_id = 7 ORDER BY ALL"
+        f"SELECT {part_cols} FROM score_parts WHERE run_id = 7 ORDER BY {part_cols}"
     )
     parts_b = world.engine.fetch(
-        "SELECT * EXCLUDE (run_id) FROM score_parts WHERE run_id = 8 ORDER BY ALL"
+        f"SELECT {part_cols} FROM score_parts WHERE run_id = 8 ORDER BY {part_cols}"
     )
     assert parts_a == parts_b and parts_a
 

@@ -30,6 +30,7 @@ from sqlglot import exp
 from leadline.contract.schema import Contract
 from leadline.errors import CompileError
 from leadline.scoring import accounts, engagement, exclusions, fit, intent, priority, triggers
+from leadline.scoring import model as learned
 from leadline.scoring.common import AS_OF, LEAD_IDS, age_days, lit, needs_content
 
 SNAPSHOT_COLUMNS: tuple[str, ...] = (
@@ -195,18 +196,28 @@ def _flags_cte(contract: Contract) -> str:
     return f"SELECT x.lead_id, {', '.join(aggs)} FROM _ll_acts AS x GROUP BY x.lead_id"
 
 
-def _scores_cte(contract: Contract) -> str:
+def _scores_cte(contract: Contract, with_model: bool = False) -> str:
     trigger_rule = triggers.trigger_rule_sql(contract.behaviour.triggers, "p.grade")
+    # A referenced model adds points × predicted conversion (see scoring/model.py).
+    score = "t.engagement + t.intent" + (" + t.model_points" if with_model else "")
+    model_cols = (
+        "coalesce(m.p_convert, 0.0e0) AS p_convert, "
+        "coalesce(m.model_points, 0.0e0) AS model_points, "
+        if with_model
+        else ""
+    )
+    model_join = " LEFT JOIN _ll_model AS m ON m.lead_id = p.lead_id" if with_model else ""
     return (
-        "SELECT t.*, t.engagement + t.intent AS score FROM ("
+        f"SELECT t.*, {score} AS score FROM ("
         "SELECT p.lead_id, p.account_id, p.fit_points, p.grade, "
         "coalesce(e.engagement, 0.0e0) AS engagement, coalesce(i.intent, 0.0e0) AS intent, "
+        f"{model_cols}"
         f"{exclusions.excluded_reason_sql(contract.exclude)} AS excluded_reason, "
         f"{trigger_rule} AS trigger_rule "
         "FROM _ll_people AS p "
         "LEFT JOIN _ll_engagement AS e ON e.lead_id = p.lead_id "
         "LEFT JOIN _ll_lead_intent AS i ON i.lead_id = p.lead_id "
-        "LEFT JOIN _ll_flags AS f ON f.lead_id = p.lead_id) AS t"
+        f"LEFT JOIN _ll_flags AS f ON f.lead_id = p.lead_id{model_join}) AS t"
     )
 
 
@@ -235,7 +246,9 @@ def _snapshot_body(contract: Contract, version: str, lead_filter: bool) -> str:
     return body
 
 
-def _parts_body(contract: Contract, lead_filter: bool) -> str:
+def _parts_body(
+    contract: Contract, lead_filter: bool, model: learned.LogisticSpec | None = None
+) -> str:
     selects = [
         s
         for s in (
@@ -245,6 +258,8 @@ def _parts_body(contract: Contract, lead_filter: bool) -> str:
         if s is not None
     ]
     selects += intent.intent_parts_sql(contract.intent)
+    if model is not None:
+        selects.append(learned.model_parts_sql(model))
     selects.append(
         "SELECT s.lead_id, 'exclusion' AS component, s.excluded_reason AS rule, "
         "CAST(NULL AS BIGINT) AS events, 0.0e0 AS raw_points, 0.0e0 AS capped_points, "
@@ -264,8 +279,18 @@ def _parts_body(contract: Contract, lead_filter: bool) -> str:
     return f"SELECT {', '.join('parts.' + c for c in PARTS_COLUMNS)} FROM ({union}) AS parts{where}"
 
 
-def build_plan(contract: Contract, version: str, *, lead_filter: bool) -> Plan:
-    """The whole plan for one contract (no I/O: expressions only)."""
+def build_plan(
+    contract: Contract,
+    version: str,
+    *,
+    lead_filter: bool,
+    model: learned.LogisticSpec | None = None,
+) -> Plan:
+    """The whole plan for one contract (no I/O: expressions only).
+
+    ``model`` is the stored model the contract's ``model:`` section pins
+    (resolved by the caller, since the plan never reads the store).
+    """
     ctes: list[tuple[str, str]] = [
         ("_ll_people", _people_cte(contract, lead_filter)),
         (
@@ -280,7 +305,9 @@ def build_plan(contract: Contract, version: str, *, lead_filter: bool) -> Plan:
         ctes.append(intent.evidence_cte(contract.intent))
     ctes += intent.intent_ctes(contract.intent, "lead_id")
     ctes.append(("_ll_flags", _flags_cte(contract)))
-    ctes.append(("_ll_scores", _scores_cte(contract)))
+    if model is not None:
+        ctes += learned.model_ctes(model)
+    ctes.append(("_ll_scores", _scores_cte(contract, with_model=model is not None)))
     account_cte = accounts.accounts_cte(contract.stages.mqa)
     if account_cte is not None:
         ctes += intent.intent_ctes(contract.intent, "account_id")
@@ -288,5 +315,5 @@ def build_plan(contract: Contract, version: str, *, lead_filter: bool) -> Plan:
     return Plan(
         tuple(ctes),
         _snapshot_body(contract, version, lead_filter),
-        _parts_body(contract, lead_filter),
+        _parts_body(contract, lead_filter, model),
     )
