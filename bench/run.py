@@ -17,9 +17,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common
+import learn
+import postgres
+import realtime
+import reports
 import scoring
 
-BENCHMARKS = (scoring,)
+BENCHMARKS = (scoring, realtime, reports, learn, postgres)
 
 
 def main() -> int:

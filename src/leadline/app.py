@@ -7,6 +7,7 @@ diffs and replays all run that same compilation, so they cannot disagree.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,18 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from leadline import ingest
+from leadline.analytics.service import Analytics
 from leadline.contract import LoadedContract, guard, load_contract
 from leadline.contract.compiler import CompiledContract, compile_contract
-from leadline.errors import ContractErrors, NotFound
+from leadline.errors import ContractErrors, EngineError, NotFound
+from leadline.learn import artifacts as models
 from leadline.lifecycle import auto, imported, moves
 from leadline.lifecycle.history import STAGE_AS_OF_SQL, history_of
+from leadline.routing import assign as routing
 from leadline.scoring import run as scoring
-from leadline.store import migrate
+from leadline.store import DATABASE_URL_ENV, migrate, open_engine
 from leadline.store.base import Engine
 from leadline.store.duckdb import DuckDBEngine
 from leadline.workspace import Workspace
 
 Progress = Callable[[int, int], None]
+_NEW_MQLS = "SELECT lead_id FROM stage_history WHERE score_run_id = ? AND to_stage = 'mql'"
 
 
 def utcnow() -> datetime:
@@ -62,10 +67,19 @@ class Leadline:
         migrate(engine)
 
     @classmethod
-    def open(cls, workspace: str | Path | Workspace | None = None) -> Leadline:
+    def open(
+        cls, workspace: str | Path | Workspace | None = None, *, database_url: str | None = None
+    ) -> Leadline:
+        """Open a workspace: its contract, and its store, migrated.
+
+        The store is the workspace's DuckDB file unless ``database_url`` or
+        ``$LEADLINE_DATABASE_URL`` names another (``postgresql://…`` for a
+        deployment with many API workers; see docs/deployment.md).
+        """
         ws = workspace if isinstance(workspace, Workspace) else Workspace.locate(workspace)
         ws.require()
-        return cls(ws, DuckDBEngine.at(ws.store_path))
+        url = database_url or os.environ.get(DATABASE_URL_ENV)
+        return cls(ws, open_engine(url) if url else DuckDBEngine.at(ws.store_path))
 
     def close(self) -> None:
         self.engine.close()
@@ -75,6 +89,12 @@ class Leadline:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- reports and lead views (read-only) ---------------------------------
+    @cached_property
+    def analytics(self) -> Analytics:
+        """Reports and lead views: what ``leadline report``, the API and the dashboard ask."""
+        return Analytics(self.engine, lambda: self.loaded.contract)
 
     # -- the contract -----------------------------------------------------
     @cached_property
@@ -89,7 +109,13 @@ class Leadline:
         """Compile a contract for this store: refused if it scores on post-contact fields."""
         self.check_contract(loaded)
         self._register_contract(loaded)
-        return compile_contract(loaded.contract, loaded.version)
+        return self._compile(loaded)
+
+    def _compile(self, loaded: LoadedContract) -> CompiledContract:
+        """Compile with the stored model the contract pins (``model:``), if any."""
+        return compile_contract(
+            loaded.contract, loaded.version, model=models.spec_for(self.engine, loaded)
+        )
 
     def check_contract(self, loaded: LoadedContract) -> None:
         """Checks that need the data: conditions on fields mappings marked post-contact."""
@@ -121,6 +147,12 @@ class Leadline:
         batch_size: int = 100_000,
     ) -> ingest.ImportSummary:
         """Import one file; dispositions are checked against the contract and applied."""
+        if not self.engine.SUPPORTS_FILE_IMPORT:
+            raise EngineError(
+                f"importing files into a {self.engine.DIALECT} store is not supported yet: "
+                "send the rows through the HTTP API (/api/v1/…), or import into a workspace's "
+                "DuckDB store (unset LEADLINE_DATABASE_URL); see docs/deployment.md"
+            )
         checks = None
         if kind == "dispositions":
             checks = imported.disposition_checks(self.loaded.contract)
@@ -166,6 +198,16 @@ class Leadline:
             run_id,
             since=since,
         )
+        # Leads this run made MQLs get an owner, a brief, notifications and SLA clocks.
+        routed = routing.route_mqls(
+            self.engine,
+            compiled,
+            version,
+            [str(r[0]) for r in self.engine.fetch(_NEW_MQLS, [run_id])],
+            as_of,
+            snapshots=f"(SELECT * FROM score_snapshots WHERE run_id = {run_id})",
+            parts=f"(SELECT * FROM score_parts WHERE run_id = {run_id})",
+        )
         scored = int(
             self.engine.scalar("SELECT count(*) FROM score_snapshots WHERE run_id = ?", [run_id])
         )
@@ -185,6 +227,7 @@ class Leadline:
                 "account_to_mqa": moved.to_mqa,
                 "to_opportunity": moved.to_opportunity,
                 "opportunity_closed": moved.closed,
+                "mql_routed": sum(1 for a in routed if a.rep_id),
             },
         )
 
@@ -212,7 +255,7 @@ class Leadline:
             "opportunity_closed": 0,
         }
         steps = max(1, int((end - start) / step) + 1)
-        query = self.engine.render(self.compiled.snapshot_query())
+        query = self.compiled.snapshot_query().sql(dialect="duckdb")  # spliced, rendered below
         since: datetime | None = None
         for i in range(steps):
             at = min(start + step * i, end)
@@ -347,9 +390,7 @@ class Leadline:
         """Score every lead with both contracts as of one time and compare the verdicts."""
         as_of = as_of or utcnow()
         for name, loaded in (("_ll_old", old), ("_ll_new", new)):
-            query = self.engine.render(
-                compile_contract(loaded.contract, loaded.version).snapshot_query()
-            )
+            query = self._compile(loaded).snapshot_query().sql(dialect="duckdb")
             self.engine.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}", {"as_of": as_of})
         joined = """FROM _ll_old AS o JOIN _ll_new AS n USING (lead_id)"""
         counts = self.engine.fetch_dicts(

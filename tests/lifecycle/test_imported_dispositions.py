@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from leadline.ingest import run_import
 from leadline.lifecycle import imported, moves
 from leadline.lifecycle.history import history_of, stage_of
@@ -12,6 +14,9 @@ from leadline.store.duckdb import DuckDBEngine
 from .test_moves_and_auto import CONTRACT, T0, add_lead
 
 HEADER = "source,source_event_id,lead_id,action,reason,note,actor,decided_at\n"
+# File imports stage rows with DuckDB's SQL; applying dispositions on every engine
+# is tests/store/test_lifecycle_sql.py.
+pytestmark = pytest.mark.duckdb_only
 
 
 def import_dispositions(engine: DuckDBEngine, path: Path, body: str) -> dict[str, object]:

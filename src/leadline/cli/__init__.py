@@ -15,6 +15,10 @@ import typer
 from leadline.cli import contract as contract_cmds
 from leadline.cli import data as data_cmds
 from leadline.cli import leads as lead_cmds
+from leadline.cli import learn as learn_cmds
+from leadline.cli import privacy as privacy_cmds
+from leadline.cli import report as report_cmds
+from leadline.cli import routing as routing_cmds
 from leadline.cli import serve as serve_cmds
 from leadline.cli.output import err_console
 from leadline.errors import ContractErrors, LeadlineError
@@ -29,7 +33,11 @@ app = typer.Typer(
 app.add_typer(contract_cmds.app, name="contract")
 data_cmds.register(app)
 lead_cmds.register(app)
+report_cmds.register(app)
 serve_cmds.register(app)
+privacy_cmds.register(app)
+routing_cmds.register(app)
+learn_cmds.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

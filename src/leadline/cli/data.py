@@ -20,8 +20,10 @@ def init(
     """Create a workspace: a commented starter contract and an empty store."""
     ws = Workspace.locate(directory)
     ws.create(force=force)
-    open_app(ws.root).close()
-    console.print(f"[green]created[/green] {ws.contract_path} and {ws.store_path}")
+    with open_app(ws.root) as ll:  # creates (or migrates) the store
+        on_duckdb = ll.engine.DIALECT == "duckdb"
+    store = ws.store_path if on_duckdb else "migrated the store at $LEADLINE_DATABASE_URL"
+    console.print(f"[green]created[/green] {ws.contract_path} and {store}")
     console.print("next: edit the contract, then `leadline contract check` and `leadline import`")
 
 

@@ -13,11 +13,13 @@ lead-filtered variant, ``$lead_ids`` (a list of lead ids).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
 from leadline.contract.schema import Contract
+from leadline.errors import CompileError
+from leadline.scoring.model import LogisticSpec
 from leadline.scoring.plan import PARTS_COLUMNS, SHARED_CTES, SNAPSHOT_COLUMNS, Plan, build_plan
 
 
@@ -57,13 +59,28 @@ class CompiledContract:
     shared_ctes = SHARED_CTES
 
 
-def compile_contract(contract: Contract, version: str) -> CompiledContract:
-    """Build (and parse) both plans once; raises CompileError on an internal SQL bug."""
+def compile_contract(
+    contract: Contract, version: str, *, model: LogisticSpec | None = None
+) -> CompiledContract:
+    """Build (and parse) both plans once; raises CompileError on an internal SQL bug.
+
+    A contract with a ``model:`` section needs that stored model passed in as
+    ``model`` (``Leadline.compile`` looks it up); the plan itself never reads
+    the store.
+    """
+    wanted = contract.model.version if contract.model is not None else None
+    given = model.version if model is not None else None
+    if wanted != given:
+        raise CompileError(
+            f"the contract pins model {wanted!r} but model {given!r} was given to the compiler"
+        )
+    if model is not None and contract.model is not None:
+        model = replace(model, points=contract.model.points)
     compiled = CompiledContract(
         contract=contract,
         version=version,
-        batch=build_plan(contract, version, lead_filter=False),
-        filtered=build_plan(contract, version, lead_filter=True),
+        batch=build_plan(contract, version, lead_filter=False, model=model),
+        filtered=build_plan(contract, version, lead_filter=True, model=model),
     )
     for lead_ids in (False, True):  # parse now: a broken plan fails at compile time
         compiled.snapshot_query(lead_ids)

@@ -14,6 +14,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 
 from leadline.contract.schema import (
+    ENV_REF,
     JOURNEY_STAGES,
     KNOWN_FIELDS,
     STAGES,
@@ -290,6 +291,97 @@ def check_intent(contract: Contract, pos: Positions) -> list[Problem]:
     return []
 
 
+def check_routing(contract: Contract, pos: Positions) -> list[Problem]:
+    """Routing rules: typed conditions, RE2 regexes, and names that say which rule chose."""
+    routing = contract.routing
+    if routing is None:
+        return []
+    out: list[Problem] = []
+    for i, rule in enumerate(routing.rules):
+        for j, cond in enumerate(rule.when):
+            path: PathT = ("routing", "rules", i, "when", j)
+            out += _condition_problems(cond, path, pos)
+            message = _re2_problem(cond.matches)
+            if message:
+                out.append(pos.problem((*path, "matches"), message))
+    out += _duplicates([r.name for r in routing.rules], ("routing", "rules"), "routing rule", pos)
+    return out
+
+
+def _is_env_ref(value: str) -> bool:
+    return ENV_REF.fullmatch(value.strip()) is not None
+
+
+def check_secrets(contract: Contract, pos: Positions) -> list[Problem]:
+    """Contracts live in git: passwords and webhook secrets come from the environment."""
+    notify = contract.routing.notify if contract.routing else None
+    if notify is None:
+        return []
+    out: list[Problem] = []
+    smtp = notify.email.smtp if notify.email else None
+    if smtp is not None and smtp.password is not None and not _is_env_ref(smtp.password):
+        out.append(
+            pos.problem(
+                ("routing", "notify", "email", "smtp", "password"),
+                "a password must not be written in the contract",
+                hint="use an environment variable, e.g. password: ${LEADLINE_SMTP_PASSWORD}",
+            )
+        )
+    url = notify.webhook.url if notify.webhook else None
+    if url is not None and "hooks.slack.com" in url and not ENV_REF.search(url):
+        out.append(
+            pos.problem(
+                ("routing", "notify", "webhook", "url"),
+                "a Slack webhook URL is a secret and must not be written in the contract",
+                hint="use an environment variable, e.g. url: ${LEADLINE_SLACK_WEBHOOK}",
+            )
+        )
+    if url is not None and not ENV_REF.search(url) and not url.startswith(("http://", "https://")):
+        out.append(
+            pos.problem(
+                ("routing", "notify", "webhook", "url"),
+                f"expected an http(s) URL or a ${{VAR}} reference, got {url!r}",
+            )
+        )
+    return out
+
+
+def check_sla(contract: Contract, pos: Positions) -> list[Problem]:
+    """Escalations need somewhere to go; reassignment needs routing rules."""
+    sla = contract.sla
+    if sla is None:
+        return []
+    out: list[Problem] = []
+    notify = contract.routing.notify if contract.routing else None
+    configured = {
+        "webhook": notify is not None and notify.webhook is not None,
+        "email": notify is not None and notify.email is not None,
+    }
+    for i, channel in enumerate(sla.escalation.notify or []):
+        if not configured[channel]:
+            out.append(
+                pos.problem(
+                    ("sla", "escalation", "notify", i),
+                    f"escalation channel {channel!r} is not configured under routing.notify",
+                )
+            )
+    if sla.escalation.reassign and contract.routing is None:
+        out.append(
+            pos.problem(
+                ("sla", "escalation", "reassign"),
+                "reassignment needs routing rules (add a routing section)",
+            )
+        )
+    if sla.escalation.reassign and not sla.speed_to_lead:
+        out.append(
+            pos.problem(
+                ("sla", "escalation", "reassign"),
+                "reassignment happens on speed-to-lead breaches; set sla.speed_to_lead",
+            )
+        )
+    return out
+
+
 PASSES: tuple[Pass, ...] = (
     check_thresholds,
     check_conditions,
@@ -299,4 +391,7 @@ PASSES: tuple[Pass, ...] = (
     check_reasons,
     check_shadowed_rules,
     check_intent,
+    check_routing,
+    check_secrets,
+    check_sla,
 )

@@ -9,6 +9,7 @@ generated from them (``python -m leadline.contract.docgen``).
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, ClassVar, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -445,6 +446,321 @@ class Owners(Model):
     sales: str | None = Field(None, description="Who owns the contract in sales.")
 
 
+MODEL_VERSION = re.compile(r"^m-[0-9a-f]{12}$")
+
+
+class ModelComponent(Model):
+    """A learned model's predicted conversion, added to the score (see docs/learn.md).
+
+    The model is a stored, immutable artifact (`leadline models list`); the
+    contract pins one version, so a score is always reproducible from the
+    contract version, and rolling back is pinning an earlier version.
+    """
+
+    version: str = Field(description="Stored model version, e.g. `m-3f9a0c12ab34`.")
+    points: float = Field(
+        gt=0, description="Points at a predicted conversion of 1: the score gains points × p."
+    )
+
+    @field_validator("version")
+    @classmethod
+    def _model_version(cls, value: str) -> str:
+        if not MODEL_VERSION.match(value):
+            raise ValueError(
+                f"expected a model version such as m-3f9a0c12ab34 (see `leadline models "
+                f"list`), got {value!r}"
+            )
+        return value
+
+
+# -- routing, notifications and service levels --------------------------------
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+CLOCK_TIME = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
+PRIORITY_KEY = re.compile(r"^[A-D][1-4]?$")
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def parse_duration(text: str) -> tuple[float, str]:
+    """``"5m"`` → ``(5.0, "m")``; units s, m, h, d.  Raises ValueError otherwise."""
+    match = DURATION.match(str(text))
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"expected a positive duration such as 30s, 5m, 1h or 2d, got {text!r}")
+    return float(match.group(1)), match.group(2)
+
+
+def _duration(value: object) -> str:
+    parse_duration(str(value))
+    return str(value).strip()
+
+
+def _workdays() -> list[Weekday]:
+    return ["mon", "tue", "wed", "thu", "fri"]
+
+
+class BusinessHours(Model):
+    """The working week: when reps take leads and when SLA clocks run.
+
+    Hours are local to each rep (``reps.timezone``); ``timezone`` is used for
+    reps without one and for leads no rep was found for.
+    """
+
+    days: list[Weekday] = Field(default_factory=_workdays, description="Working days.")
+    start: str = Field("09:00", description="Start of the working day, `HH:MM` (quote it).")
+    end: str = Field(
+        "17:00",
+        description="End of the working day, `HH:MM`; earlier than `start` means an "
+        "overnight shift that ends the next morning.",
+    )
+    timezone: str = Field("UTC", description="IANA time zone for reps without one.")
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        # YAML 1.1 reads an unquoted 18:00 as the base-60 number 1080.
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value:02d}:00" if value < 24 else f"{value // 60:02d}:{value % 60:02d}"
+        if not isinstance(value, str) or not CLOCK_TIME.match(value.strip()):
+            raise ValueError(f"expected a time of day as HH:MM, got {value!r}")
+        hours, minutes = value.strip().split(":")
+        if int(hours) == 24 and int(minutes) != 0:
+            raise ValueError(f"expected a time of day as HH:MM, got {value!r}")
+        return f"{int(hours):02d}:{minutes}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _known_zone(value)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> BusinessHours:
+        if self.start == self.end:
+            raise ValueError("start and end must differ (a working day cannot be empty)")
+        if not self.days:
+            raise ValueError("days must list at least one working day")
+        return self
+
+
+def _known_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin"
+        ) from None
+    return value
+
+
+class RepPool(Model):
+    """Which reps share a round robin: listed ids, and/or every active rep of a team/region."""
+
+    reps: list[str] | None = Field(None, description="Rep ids (or e-mails) from the reps table.")
+    team: list[str] | None = Field(None, description="Every active rep of these teams.")
+    region: list[str] | None = Field(None, description="Every active rep in these regions.")
+
+    @model_validator(mode="after")
+    def _some_filter(self) -> RepPool:
+        if self.reps is None and self.team is None and self.region is None:
+            raise ValueError("give reps, team or region (or several)")
+        return self
+
+
+class RoutingRule(Model):
+    """One way to choose an owner.  Rules are tried in order; the first that finds a rep wins."""
+
+    name: str = Field(description="Rule name, stored with every assignment it makes.")
+    when: list[Condition] = Field(
+        default_factory=list,
+        description="Conditions on lead/account fields; all must hold (none: every lead).",
+    )
+    priority: list[str] | None = Field(
+        None,
+        description="Only MQLs of these priorities (`A1`) or grades (`A`).",
+    )
+    to: Literal["account_owner"] | None = Field(
+        None, description="`account_owner`: the owner of the lead's account, if an active rep."
+    )
+    round_robin: RepPool | None = Field(
+        None, description="Take turns among these reps (the pointer is stored per rule)."
+    )
+    honour_capacity: bool = Field(
+        True, description="Skip reps whose open MQLs reached their capacity."
+    )
+    working_hours_only: bool = Field(
+        False,
+        description="Only reps inside their working hours now; otherwise reps on hours are "
+        "preferred and off-hours reps take the rest.",
+    )
+
+    @field_validator("priority")
+    @classmethod
+    def _priorities(cls, value: list[str] | None) -> list[str] | None:
+        for item in value or []:
+            if not PRIORITY_KEY.match(item):
+                raise ValueError(
+                    f"expected priorities such as A1 or grades such as B, got {item!r}"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _one_target(self) -> RoutingRule:
+        if (self.to is None) == (self.round_robin is None):
+            raise ValueError("give exactly one of to, round_robin")
+        return self
+
+
+class Backoff(Model):
+    """Wait before retry n: ``first × factor^(n-1)``, at most ``max`` (wall-clock durations)."""
+
+    first: str = Field("30s", description="Wait before the first retry.")
+    factor: float = Field(2.0, ge=1, description="Each retry waits this many times longer.")
+    max: str = Field("1h", description="Longest wait between two attempts.")
+
+    @field_validator("first", "max", mode="before")
+    @classmethod
+    def _durations(cls, value: object) -> str:
+        return _duration(value)
+
+
+class Webhook(Model):
+    """A Slack-compatible incoming webhook (JSON body with `text` and `blocks`)."""
+
+    url: str = Field(
+        description="Where to POST; put secrets in the environment: `${LEADLINE_SLACK_WEBHOOK}`."
+    )
+
+
+class Smtp(Model):
+    """The mail server; `${VAR}` references are read from the environment at delivery."""
+
+    host: str = Field("localhost", description="SMTP host (or `${VAR}`).")
+    port: int | str = Field(25, description="SMTP port (or `${VAR}`).")
+    username: str | None = Field(None, description="Login user (or `${VAR}`).")
+    password: str | None = Field(
+        None, description="Login password: must be a `${VAR}` reference, never the secret."
+    )
+    starttls: bool = Field(False, description="Upgrade the connection with STARTTLS.")
+    ssl: bool = Field(False, description="Connect with implicit TLS (port 465).")
+
+
+class Email(Model):
+    """E-mail handoffs: a subject, plain text and simple HTML."""
+
+    to: list[str] = Field(
+        default_factory=lambda: ["rep"],
+        description="Recipients: `rep` (the assigned rep's e-mail) and/or addresses.",
+    )
+    cc: list[str] = Field(default_factory=list, description="Copied addresses.")
+    sender: str = Field(alias="from", description="The From address.")
+    smtp: Smtp = Field(default_factory=Smtp, description="Mail server settings.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Notify(Model):
+    """Where handoffs and escalations go; every message is queued first, then delivered."""
+
+    webhook: Webhook | None = Field(None, description="Post briefs to a webhook (Slack…).")
+    email: Email | None = Field(None, description="E-mail briefs to the rep.")
+    max_attempts: int = Field(8, ge=1, description="Attempts before a message is dead-lettered.")
+    backoff: Backoff = Field(default_factory=Backoff, description="Waits between retries.")
+
+
+class Routing(Model):
+    """Who gets an MQL, and how they hear about it."""
+
+    rules: list[RoutingRule] = Field(description="Routing rules, tried in order.")
+    fallback: str | None = Field(
+        None, description="Rep id that gets MQLs no rule placed (none: left unassigned)."
+    )
+    default_capacity: int | None = Field(
+        None,
+        ge=1,
+        description="Open-MQL capacity for reps without `reps.capacity` (none: no limit).",
+    )
+    notify: Notify | None = Field(None, description="Handoff notifications.")
+
+
+class Escalation(Model):
+    """What happens when an SLA clock runs out."""
+
+    notify: list[Literal["webhook", "email"]] | None = Field(
+        None,
+        description="Channels under `routing.notify` that tell the manager (default: all "
+        "that are configured).",
+    )
+    managers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Manager (as in `reps.manager`) → e-mail; a manager who is a rep "
+        "(id, name or e-mail) is found in the reps table.",
+    )
+    fallback_email: str | None = Field(
+        None, description="Who hears about breaches when the manager has no address."
+    )
+    reassign: bool = Field(
+        False,
+        description="On a speed-to-lead breach, give the MQL to the next eligible rep "
+        "(once per MQL).",
+    )
+
+
+class MqlCommitment(Model):
+    """Marketing's side of the deal: volume and quality."""
+
+    per_month: int = Field(ge=0, description="MQLs marketing delivers per month.")
+    min_sql_rate: float = Field(
+        ge=0, le=1, description="Share of MQLs that must become SQLs (0–1)."
+    )
+
+
+class Sla(Model):
+    """Service levels both teams agreed, measured in business hours."""
+
+    business_hours: BusinessHours = Field(
+        default_factory=BusinessHours, description="The working week (also used by routing)."
+    )
+    holidays: list[date] = Field(
+        default_factory=list, description="Dates nobody works (in each rep's calendar)."
+    )
+    speed_to_lead: dict[str, str] = Field(
+        default_factory=dict,
+        description="MQL → first touch, per priority (`A1`), grade (`A`) or `default`; "
+        "durations like 5m, 1h, 1d (d = one working day).",
+    )
+    accept_within: str | None = Field(
+        None, description="MQL → accepted or rejected (business time), e.g. 1d."
+    )
+    escalation: Escalation = Field(
+        default_factory=Escalation, description="Who hears about breaches, and reassignment."
+    )
+    mql_commitment: MqlCommitment | None = Field(
+        None, description="Marketing's volume and quality commitment (for reports)."
+    )
+
+    @field_validator("speed_to_lead", mode="before")
+    @classmethod
+    def _budgets(cls, value: object) -> object:
+        if isinstance(value, dict):
+            for key, budget in value.items():
+                if key != "default" and not PRIORITY_KEY.match(str(key)):
+                    raise ValueError(
+                        f"speed_to_lead keys are priorities (A1), grades (A) or default, "
+                        f"got {key!r}"
+                    )
+                _duration(budget)
+            return {str(k): str(v).strip() for k, v in value.items()}
+        return value
+
+    @field_validator("accept_within", mode="before")
+    @classmethod
+    def _accept(cls, value: object) -> object:
+        return None if value is None else _duration(value)
+
+
 class Contract(Model):
     """The whole agreement.  Its version is the hash of the normalised document."""
 
@@ -461,13 +777,16 @@ class Contract(Model):
     priority: Priority = Field(
         default_factory=Priority, description="How MQLs are tiered for SLA and routing."
     )
-    # Sections owned by later parts of the system; validated loosely for now.
-    routing: list[dict[str, object]] | None = Field(
-        None, description="Assignment rules (validated by the routing module)."
+    routing: Routing | None = Field(
+        None, description="Who gets each MQL (rules, capacity, round robin) and notifications."
     )
+    sla: Sla | None = Field(
+        None, description="Speed-to-lead and accept deadlines in business hours; escalation."
+    )
+    # Owned by a later part of the system; validated loosely for now.
     nurture: dict[str, object] | None = Field(None, description="Nurture settings.")
-    sla: dict[str, object] | None = Field(
-        None, description="Service levels (validated by the SLA module)."
+    model: ModelComponent | None = Field(
+        None, description="A pinned learned model whose predicted conversion adds to the score."
     )
 
 

@@ -28,6 +28,7 @@ from datetime import datetime
 
 from leadline.contract.schema import Contract
 from leadline.lifecycle.history import ACCOUNT_STAGE_AS_OF_SQL, STAGE_AS_OF_SQL
+from leadline.lifecycle.moves import HISTORY_LOCK
 from leadline.store.base import Engine
 
 _LAST_CHANGE = "(SELECT lead_id, max(changed_at) AS last_at FROM stage_history GROUP BY lead_id)"
@@ -89,6 +90,7 @@ def apply_auto_transitions(
     )
     to_mql = requalified = to_mqa = 0
     with engine.transaction():
+        engine.lock(HISTORY_LOCK)  # no single-lead move in between our reads and writes
         if "mql" in allowed.get("lead", []):
             to_mql = _count(
                 engine,
@@ -157,32 +159,34 @@ def apply_crm_facts(
         WHERE o.lead_id IS NOT NULL AND o.created_at <= $as_of
         GROUP BY 1
     )"""
-    opened = _count(
-        engine,
-        _INSERT
-        + f"""SELECT nextval('seq_transition'), o.lead_id, coalesce(h.stage, 'lead'),
-            'opportunity', greatest(o.opened_at, coalesce(lc.last_at, o.opened_at)),
-            'crm', 'opportunity opened', NULL, 'crm', $version, $run_id
-        FROM {opps} AS o
-        JOIN leads AS l ON l.lead_id = o.lead_id
-        LEFT JOIN ({STAGE_AS_OF_SQL}) AS h ON h.lead_id = o.lead_id
-        LEFT JOIN {_LAST_CHANGE} AS lc ON lc.lead_id = o.lead_id
-        WHERE coalesce(h.stage, 'lead') NOT IN ('opportunity', 'won', 'lost')
-          AND (lc.last_at IS NULL OR lc.last_at <= $as_of)""",
-        params,
-    )
-    closed = _count(
-        engine,
-        _INSERT
-        + f"""SELECT nextval('seq_transition'), o.lead_id, 'opportunity',
-            CASE WHEN o.any_won THEN 'won' ELSE 'lost' END,
-            greatest(o.closed_at, lc.last_at),
-            'crm', 'opportunity closed', NULL, 'crm', $version, $run_id
-        FROM {opps} AS o
-        JOIN ({STAGE_AS_OF_SQL}) AS h ON h.lead_id = o.lead_id AND h.stage = 'opportunity'
-        JOIN {_LAST_CHANGE} AS lc ON lc.lead_id = o.lead_id
-        WHERE (o.any_won OR o.all_closed) AND o.closed_at IS NOT NULL
-          AND lc.last_at <= $as_of""",
-        params,
-    )
-    return opened, closed
+    with engine.transaction():
+        engine.lock(HISTORY_LOCK)  # no single-lead move in between our reads and writes
+        opened = _count(
+            engine,
+            _INSERT
+            + f"""SELECT nextval('seq_transition'), o.lead_id, coalesce(h.stage, 'lead'),
+                'opportunity', greatest(o.opened_at, coalesce(lc.last_at, o.opened_at)),
+                'crm', 'opportunity opened', NULL, 'crm', $version, $run_id
+            FROM {opps} AS o
+            JOIN leads AS l ON l.lead_id = o.lead_id
+            LEFT JOIN ({STAGE_AS_OF_SQL}) AS h ON h.lead_id = o.lead_id
+            LEFT JOIN {_LAST_CHANGE} AS lc ON lc.lead_id = o.lead_id
+            WHERE coalesce(h.stage, 'lead') NOT IN ('opportunity', 'won', 'lost')
+              AND (lc.last_at IS NULL OR lc.last_at <= $as_of)""",
+            params,
+        )
+        closed = _count(
+            engine,
+            _INSERT
+            + f"""SELECT nextval('seq_transition'), o.lead_id, 'opportunity',
+                CASE WHEN o.any_won THEN 'won' ELSE 'lost' END,
+                greatest(o.closed_at, lc.last_at),
+                'crm', 'opportunity closed', NULL, 'crm', $version, $run_id
+            FROM {opps} AS o
+            JOIN ({STAGE_AS_OF_SQL}) AS h ON h.lead_id = o.lead_id AND h.stage = 'opportunity'
+            JOIN {_LAST_CHANGE} AS lc ON lc.lead_id = o.lead_id
+            WHERE (o.any_won OR o.all_closed) AND o.closed_at IS NOT NULL
+              AND lc.last_at <= $as_of""",
+            params,
+        )
+        return opened, closed

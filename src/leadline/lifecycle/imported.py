@@ -27,6 +27,7 @@ from leadline.ingest import RowProblem
 from leadline.ingest.normalize import ident, lit
 from leadline.ingest.run import ExtraChecks
 from leadline.lifecycle.machine import ACTIONS
+from leadline.lifecycle.moves import HISTORY_LOCK
 from leadline.store.base import Engine
 
 MAX_ROUNDS = 20
@@ -167,8 +168,9 @@ def apply_dispositions(engine: Engine, version: str) -> int:
                 WHERE NOT EXISTS (
                     SELECT 1 FROM stage_history s WHERE s.disposition_id = d.disposition_id
                 ))"""
-    before = int(engine.scalar("SELECT count(*) FROM stage_history") or 0)
     with engine.transaction():
+        engine.lock(HISTORY_LOCK)
+        before = int(engine.scalar("SELECT count(*) FROM stage_history") or 0)
         engine.execute(
             f"""INSERT INTO stage_history (transition_id, lead_id, from_stage, to_stage,
                     changed_at, actor, reason, note, source, contract_version, disposition_id)
@@ -179,4 +181,4 @@ def apply_dispositions(engine: Engine, version: str) -> int:
             ORDER BY m.decided_at, m.disposition_id""",
             [version],
         )
-    return int(engine.scalar("SELECT count(*) FROM stage_history") or 0) - before
+        return int(engine.scalar("SELECT count(*) FROM stage_history") or 0) - before

@@ -15,6 +15,20 @@ from leadline.lifecycle import machine
 from leadline.lifecycle.history import last_change, stage_of
 from leadline.store.base import Engine
 
+# Every change to stage_history takes this lock: single-lead moves share it
+# (after locking their lead), set-based moves over many leads hold it alone.
+HISTORY_LOCK = "leadline:stage_history"
+
+
+def lock_lead(engine: Engine, lead_id: str) -> None:
+    """Queue concurrent changes to one lead (inside a transaction; see ``Engine.lock``).
+
+    The lead first, then the history lock shared: the order every writer
+    uses, so two writers never wait for each other in a circle.
+    """
+    engine.lock(f"lead:{lead_id}")
+    engine.lock(HISTORY_LOCK, shared=True)
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -88,6 +102,7 @@ def move(
 ) -> Transition:
     """A manual move, refused unless the contract allows it."""
     with engine.transaction():
+        lock_lead(engine, lead_id)
         _guard_order(engine, lead_id, at)
         current, _ = stage_of(engine, lead_id, at)
         checked = machine.check_move(contract, current, to_stage)
@@ -145,6 +160,7 @@ def dispose(
 ) -> Transition:
     """Sales' verdict on an MQL: store the disposition and the stage move it implies."""
     with engine.transaction():
+        lock_lead(engine, lead_id)
         _guard_order(engine, lead_id, at)
         current, _ = stage_of(engine, lead_id, at)
         checked = machine.check_disposition(contract, current, action, reason)
