@@ -159,6 +159,9 @@ def claim_due(
             return []
         params["ids"] = list(ids)
     with engine.transaction():
+        # Several servers on one PostgreSQL database: claim one at a time, so a
+        # message is leased (and sent) by exactly one of them.
+        engine.lock("leadline:outbox")
         rows = engine.fetch_dicts(
             f"""SELECT notification_id, channel, CAST(target AS VARCHAR) AS target,
                    CAST(payload AS VARCHAR) AS payload, attempts, max_attempts,
