@@ -114,7 +114,9 @@ def prepare(scale: Scale, root: Path, webhook: str) -> tuple[str, list[str], lis
     (root / "leadline.yaml").write_text(
         CONTRACT.read_text() + ROUTING.replace("WEBHOOK", webhook), encoding="utf-8"
     )
-    engine = DuckDBEngine.at(root / "leadline.duckdb")
+    # One 10M-row INSERT keeps its whole unique index in memory until commit;
+    # real imports commit in batches. The server then runs with the default cap.
+    engine = DuckDBEngine.at(root / "leadline.duckdb", memory_limit="8GB")
     migrate(engine)
     fill(engine, scale)
     engine.execute(

@@ -23,6 +23,7 @@ history out of order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,6 +37,33 @@ _SURVIVOR_ACTIVITY = """(
     SELECT coalesce(l.merged_into, a.lead_id) AS lead_id, max(a.occurred_at) AS last_activity
     FROM activities AS a LEFT JOIN leads AS l ON l.lead_id = a.lead_id
     WHERE a.occurred_at <= $as_of
+    GROUP BY 1
+)"""
+
+# The same three relations for a few known leads (the real-time path).  Each
+# table is filtered on its lead column alone: a one-column key filter is what
+# lets DuckDB read those leads' rows through the index instead of scanning
+# every row (a second condition on the same scan would turn the index off, so
+# the time bound moves into the aggregate).
+_SCOPED_STAGE_AS_OF = """
+SELECT lead_id, to_stage AS stage, changed_at
+FROM (
+    SELECT lead_id, to_stage, changed_at,
+           row_number() OVER (
+               PARTITION BY lead_id ORDER BY changed_at DESC, transition_id DESC
+           ) AS rn
+    FROM stage_history
+    WHERE lead_id = ANY($lead_ids) AND changed_at <= $as_of
+) AS h
+WHERE rn = 1
+"""
+_SCOPED_LAST_CHANGE = """(SELECT lead_id, max(changed_at) AS last_at FROM stage_history
+    WHERE lead_id = ANY($lead_ids) GROUP BY lead_id)"""
+_SCOPED_SURVIVOR_ACTIVITY = """(
+    SELECT coalesce(l.merged_into, a.lead_id) AS lead_id,
+           max(CASE WHEN a.occurred_at <= $as_of THEN a.occurred_at END) AS last_activity
+    FROM activities AS a LEFT JOIN leads AS l ON l.lead_id = a.lead_id
+    WHERE a.lead_id = ANY($members)
     GROUP BY 1
 )"""
 _INSERT = (
@@ -57,6 +85,18 @@ class AutoResult:
         return self.to_mql + self.requalified + self.to_mqa + self.to_opportunity + self.closed
 
 
+def members_of(engine: Engine, lead_ids: Sequence[str]) -> list[str]:
+    """The leads themselves and every lead merged into them (whose activity they own)."""
+    if not lead_ids:
+        return []
+    rows = engine.fetch(
+        "SELECT lead_id FROM leads WHERE lead_id = ANY($ids) "
+        "UNION SELECT lead_id FROM leads WHERE merged_into = ANY($ids)",
+        {"ids": list(lead_ids)},
+    )
+    return sorted({str(r[0]) for r in rows} | set(lead_ids))
+
+
 def _count(engine: Engine, sql: str, params: dict[str, object]) -> int:
     before = int(engine.scalar("SELECT count(*) FROM stage_history") or 0)
     engine.execute(sql, params)
@@ -73,15 +113,34 @@ def apply_auto_transitions(
     *,
     crm_facts: bool = True,
     since: datetime | None = None,
+    lead_ids: Sequence[str] | None = None,
 ) -> AutoResult:
-    """Apply every automatic move implied by ``snapshots`` (a table or subquery)."""
+    """Apply every automatic move implied by ``snapshots`` (a table or subquery).
+
+    ``lead_ids``: the (surviving) leads ``snapshots`` holds, when they are a
+    few (real-time): history and activity are then read for those leads only
+    instead of for the whole store. The moves are the same either way.
+    """
     allowed = contract.stages.transitions
     params: dict[str, object] = {
         "as_of": as_of,
         "version": version,
         "run_id": run_id,
     }
+    stage_as_of, last_change, survivor_activity = (
+        STAGE_AS_OF_SQL,
+        _LAST_CHANGE,
+        _SURVIVOR_ACTIVITY,
+    )
     mql_params = {**params, "since": since or as_of}
+    if lead_ids is not None:
+        ids = sorted(set(lead_ids))
+        mql_params.update(lead_ids=ids, members=members_of(engine, ids))
+        stage_as_of, last_change, survivor_activity = (
+            _SCOPED_STAGE_AS_OF,
+            _SCOPED_LAST_CHANGE,
+            _SCOPED_SURVIVOR_ACTIVITY,
+        )
     # The moment a lead qualified: its last activity in (since, as_of], never
     # before its last recorded change.
     qualified_at = (
@@ -98,9 +157,9 @@ def apply_auto_transitions(
                 + f"""SELECT nextval('seq_transition'), s.lead_id, 'lead', 'mql', {qualified_at},
                     'leadline', s.mql_reason, NULL, 'score', $version, $run_id
                 FROM {snapshots} AS s
-                LEFT JOIN ({STAGE_AS_OF_SQL}) AS h ON h.lead_id = s.lead_id
-                LEFT JOIN {_LAST_CHANGE} AS lc ON lc.lead_id = s.lead_id
-                LEFT JOIN {_SURVIVOR_ACTIVITY} AS act ON act.lead_id = s.lead_id
+                LEFT JOIN ({stage_as_of}) AS h ON h.lead_id = s.lead_id
+                LEFT JOIN {last_change} AS lc ON lc.lead_id = s.lead_id
+                LEFT JOIN {survivor_activity} AS act ON act.lead_id = s.lead_id
                 WHERE s.qualifies_mql AND h.lead_id IS NULL
                   AND (lc.last_at IS NULL OR lc.last_at <= $as_of)""",
                 mql_params,
@@ -115,9 +174,9 @@ def apply_auto_transitions(
                     greatest({qualified_at}, {cooled}),
                     'leadline', 'requalified: ' || s.mql_reason, NULL, 'score', $version, $run_id
                 FROM {snapshots} AS s
-                JOIN ({STAGE_AS_OF_SQL}) AS h ON h.lead_id = s.lead_id AND h.stage = 'recycled'
-                JOIN {_LAST_CHANGE} AS lc ON lc.lead_id = s.lead_id
-                JOIN {_SURVIVOR_ACTIVITY} AS act ON act.lead_id = s.lead_id
+                JOIN ({stage_as_of}) AS h ON h.lead_id = s.lead_id AND h.stage = 'recycled'
+                JOIN {last_change} AS lc ON lc.lead_id = s.lead_id
+                JOIN {survivor_activity} AS act ON act.lead_id = s.lead_id
                 WHERE s.qualifies_mql
                   AND lc.last_at <= $as_of
                   AND {cooled} <= $as_of

@@ -81,12 +81,16 @@ class LivePlan:
         self.compiled = compiled
         self.version = compiled.version
         self.snapshot_sql = compiled.snapshot_query(lead_ids=True).order_by("lead_id").sql("duckdb")
+        self.columns = compiled.snapshot_columns
 
     def score(self, engine: Engine, as_of: datetime, lead_ids: list[str]) -> list[dict[str, Any]]:
         """Snapshot dicts for the given surviving leads (same rows as ``score_leads``)."""
         if not lead_ids:
             return []
-        return engine.fetch_dicts(self.snapshot_sql, {"as_of": as_of, "lead_ids": list(lead_ids)})
+        rows = engine.fetch_prepared(
+            self.snapshot_sql, {"as_of": as_of, "lead_ids": list(lead_ids)}
+        )
+        return [dict(zip(self.columns, row, strict=True)) for row in rows]
 
 
 @dataclass
@@ -187,6 +191,7 @@ def requalify(
                 run_id,
                 crm_facts=False,
                 since=since - timedelta(microseconds=1) if since else None,
+                lead_ids=[s["lead_id"] for s in snaps],
             )
             result.to_mql = [
                 str(r[0])

@@ -146,14 +146,19 @@ def build_briefs(
         "as_of": as_of,
         "since": as_of - timedelta(days=float(lookback)),
     }
-    with engine.transaction():  # one reader of the temp table at a time on a shared connection
+    with engine.transaction():  # one reader of the temp tables at a time on a shared connection
         base = {r["lead_id"]: r for r in _rows(engine, _BASE_SQL, params)}
         owners = {r["lead_id"]: r for r in _rows(engine, _OWNER_SQL, params)}
+        engine.execute(f"CREATE TEMP TABLE _ll_brief_members AS {_MEMBERS_SQL}", params)
+        members = [str(r[0]) for r in engine.fetch("SELECT member FROM _ll_brief_members")]
+        engine.execute(f"CREATE TEMP TABLE _ll_brief_raw AS {_RAW_ACTS}", {"members": members})
         engine.execute(f"CREATE TEMP TABLE _ll_brief_acts AS {_ACTS}", params)
         acts = _group(_rows(engine, _ACTIVITIES_SQL, params))
         topics = _group(_rows(engine, _TOPICS_SQL, params))
         pages = _group(_rows(engine, _PAGES_SQL, params))
-        engine.execute("DROP TABLE IF EXISTS _ll_brief_acts")
+        for name in ("_ll_brief_acts", "_ll_brief_raw", "_ll_brief_members"):
+            engine.execute(f"DROP TABLE IF EXISTS {name}")
+        params["colleagues"] = [str(r[0]) for r in engine.fetch(_COLLEAGUES_SQL, params)]
         quals = {r["lead_id"]: r for r in _rows(engine, _QUALIFICATION_SQL, params)}
         contacts = _group(_rows(engine, _CONTACTS_SQL, params))
         opps = _group(_rows(engine, _OPPORTUNITIES_SQL, params))
@@ -321,8 +326,20 @@ def iso(value: Any) -> Any:
 # -- the queries (DuckDB dialect; $ids are surviving lead ids) -------------------
 
 # Leads merged into a brief's lead contribute their activities to it.
-_MEMBERS = """(SELECT lead_id AS member, coalesce(merged_into, lead_id) AS for_lead FROM leads
-    WHERE lead_id = ANY($ids) OR merged_into = ANY($ids))"""
+# Two one-column filters, not ``a OR b``: each reaches its scan as a key lookup.
+_MEMBERS_SQL = """
+SELECT lead_id AS member, lead_id AS for_lead FROM leads WHERE lead_id = ANY($ids)
+UNION
+SELECT lead_id AS member, merged_into AS for_lead FROM leads WHERE merged_into = ANY($ids)
+"""
+
+# The members' activity rows, read by lead id alone: DuckDB uses the
+# activities index only when the lead id is the scan's one condition, so the
+# time window is applied to this small copy (``_ACTS``), not to the scan.
+_RAW_ACTS = """
+SELECT a.lead_id, a.occurred_at, a.activity_type, a.url, a.content_id
+FROM activities AS a WHERE a.lead_id = ANY($members)
+"""
 
 _BASE_SQL = """
 SELECT l.lead_id, l.email, l.first_name, l.last_name, l.title, l.seniority, l.department,
@@ -331,7 +348,11 @@ SELECT l.lead_id, l.email, l.first_name, l.last_name, l.title, l.seniority, l.de
        a.industry AS account_industry, a.employees AS account_employees,
        a.annual_revenue AS account_annual_revenue, a.country AS account_country,
        a.region AS account_region, a.owner AS account_owner
-FROM leads AS l LEFT JOIN accounts AS a ON a.account_id = l.account_id
+FROM leads AS l
+LEFT JOIN (  -- only their accounts: a plain join would read every account first
+    SELECT * FROM accounts
+    WHERE account_id IN (SELECT account_id FROM leads WHERE lead_id = ANY($ids))
+) AS a ON a.account_id = l.account_id
 WHERE l.lead_id = ANY($ids)
 """
 
@@ -346,14 +367,14 @@ WHERE x.rn = 1
 """
 
 # What a lead did, with the content it touched (by id, else by URL).
-_ACTS = f"""
+_ACTS = """
 SELECT m.for_lead, a.occurred_at, a.activity_type, a.url,
        coalesce(c1.title, c2.title) AS title,
        coalesce(c1.content_type, c2.content_type) AS content_type,
        coalesce(c1.topics, c2.topics) AS topics,
        coalesce(c1.journey_stage, c2.journey_stage) AS journey_stage
-FROM activities AS a
-JOIN {_MEMBERS} AS m ON m.member = a.lead_id
+FROM _ll_brief_raw AS a
+JOIN _ll_brief_members AS m ON m.member = a.lead_id
 LEFT JOIN content AS c1 ON c1.content_id = a.content_id
 LEFT JOIN (
     SELECT url, title, content_type, topics, journey_stage FROM (
@@ -406,7 +427,15 @@ SELECT lead_id, budget, authority, need, timeline, recorded_at FROM (
 ) AS q WHERE rn = 1
 """
 
-# Other people at the same account who did something in the lookback window.
+# Other people at the same account (the colleagues' ids are looked up first,
+# so the activity scan below filters on the lead id alone: see _RAW_ACTS).
+_COLLEAGUES_SQL = """
+SELECT o.lead_id FROM leads AS me JOIN leads AS o ON o.account_id = me.account_id
+WHERE me.lead_id = ANY($ids) AND me.account_id IS NOT NULL
+  AND o.lead_id <> me.lead_id AND o.merged_into IS NULL
+"""
+
+# ... and those of them who did something in the lookback window.
 _CONTACTS_SQL = f"""
 WITH me AS (
     SELECT lead_id, account_id FROM leads WHERE lead_id = ANY($ids) AND account_id IS NOT NULL
@@ -415,17 +444,19 @@ WITH me AS (
     FROM me JOIN leads AS o ON o.account_id = me.account_id
     WHERE o.lead_id <> me.lead_id AND o.merged_into IS NULL
 ), act AS (
-    SELECT lead_id, count(*) AS activities, max(occurred_at) AS last_at FROM activities
-    WHERE lead_id IN (SELECT lead_id FROM others)
-      AND occurred_at <= $as_of AND occurred_at > $since
-      AND activity_type NOT IN {tuple(NOISE)!r}
+    SELECT lead_id, count(*) AS activities, max(occurred_at) AS last_at FROM (
+        SELECT lead_id, CASE WHEN occurred_at <= $as_of AND occurred_at > $since
+                              AND activity_type NOT IN {tuple(NOISE)!r}
+                         THEN occurred_at END AS occurred_at
+        FROM activities WHERE lead_id = ANY($colleagues)
+    ) AS a WHERE occurred_at IS NOT NULL
     GROUP BY lead_id
 ), stage AS (
     SELECT lead_id, to_stage FROM (
         SELECT lead_id, to_stage, row_number() OVER (
             PARTITION BY lead_id ORDER BY changed_at DESC, transition_id DESC) AS rn
         FROM stage_history
-        WHERE lead_id IN (SELECT lead_id FROM others) AND changed_at <= $as_of
+        WHERE lead_id = ANY($colleagues) AND changed_at <= $as_of
     ) AS h WHERE rn = 1
 )
 SELECT for_lead, lead_id, first_name, last_name, email, title, activities, last_at, stage
