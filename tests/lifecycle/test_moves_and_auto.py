@@ -33,6 +33,19 @@ def add_lead(engine: DuckDBEngine, lead_id: str, account_id: str | None = None) 
     )
 
 
+def apply(
+    engine: DuckDBEngine, snap: str, at: datetime, scoped: bool, **kw: object
+) -> auto.AutoResult:
+    """``apply_auto_transitions`` over the whole store, or (scoped) told which leads
+    ``snap`` holds, as the real-time path does: the moves must be the same."""
+    if scoped:
+        kw["lead_ids"] = [str(r[0]) for r in engine.fetch(f"SELECT lead_id FROM {snap}")]
+    return auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, at, **kw)  # type: ignore[arg-type]
+
+
+SCOPES = pytest.mark.parametrize("scoped", [False, True], ids=["whole store", "scoped"])
+
+
 def snapshot_table(engine: DuckDBEngine, rows: list[tuple[str, str | None, bool, bool]]) -> str:
     engine.execute(
         "CREATE OR REPLACE TEMP TABLE snap (lead_id VARCHAR, account_id VARCHAR, "
@@ -126,15 +139,16 @@ def test_stage_as_of_reads_history_at_that_time(engine: DuckDBEngine) -> None:
     assert stage_of(engine, "L1", T0)[0] == "mql"
 
 
-def test_qualifying_leads_become_mql_once(engine: DuckDBEngine) -> None:
+@SCOPES
+def test_qualifying_leads_become_mql_once(engine: DuckDBEngine, scoped: bool) -> None:
     for lead in ("L1", "L2", "L3"):
         add_lead(engine, lead, "ACC")
     snap = snapshot_table(
         engine, [("L1", "ACC", True, True), ("L2", "ACC", False, True), ("L3", "ACC", True, True)]
     )
-    first = auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, T0)
+    first = apply(engine, snap, T0, scoped)
     assert (first.to_mql, first.to_mqa) == (2, 1)
-    again = auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, T0 + timedelta(hours=1))
+    again = apply(engine, snap, T0 + timedelta(hours=1), scoped)
     assert again.total == 0
     assert stage_of(engine, "L2", T0)[0] == "lead"
     assert engine.fetch("SELECT account_id, to_stage FROM account_stage_history") == [
@@ -142,28 +156,24 @@ def test_qualifying_leads_become_mql_once(engine: DuckDBEngine) -> None:
     ]
 
 
+@SCOPES
 def test_recycled_leads_requalify_only_after_cooldown_and_new_activity(
-    engine: DuckDBEngine,
+    engine: DuckDBEngine, scoped: bool
 ) -> None:
     add_lead(engine, "L1")
     moves.move(engine, CONTRACT, "v1", "L1", "mql", at=T0, actor="x")
     moves.dispose(engine, CONTRACT, "v1", "L1", "recycle", at=T0, actor="x", reason="not_now")
     snap = snapshot_table(engine, [("L1", None, True, False)])
     # cooldown (10 days) not over
-    assert (
-        auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, T0 + timedelta(days=5)).total == 0
-    )
+    assert apply(engine, snap, T0 + timedelta(days=5), scoped).total == 0
     # cooldown over, but nothing new happened
-    assert (
-        auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, T0 + timedelta(days=12)).total
-        == 0
-    )
+    assert apply(engine, snap, T0 + timedelta(days=12), scoped).total == 0
     engine.execute(
         "INSERT INTO activities (source, source_event_id, lead_id, activity_type, occurred_at, "
         "ingested_at) VALUES ('web', 'e1', 'L1', 'demo_request', ?, ?)",
         [T0 + timedelta(days=13), T0 + timedelta(days=13)],
     )
-    result = auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, T0 + timedelta(days=14))
+    result = apply(engine, snap, T0 + timedelta(days=14), scoped)
     assert result.requalified == 1
     assert stage_of(engine, "L1", T0 + timedelta(days=14))[0] == "mql"
 
@@ -187,24 +197,40 @@ def test_opportunities_move_leads_into_pipeline_and_close_them(engine: DuckDBEng
     assert stage_of(engine, "L2", T0 + timedelta(days=30))[0] == "opportunity"
 
 
+@SCOPES
 def test_an_mql_move_is_dated_when_the_lead_crossed_the_line_within_the_window(
-    engine: DuckDBEngine,
+    engine: DuckDBEngine, scoped: bool
 ) -> None:
-    for lead in ("L1", "L2", "L3"):
+    for lead in ("L1", "L2", "L3", "L4"):
         add_lead(engine, lead)
+    add_lead(engine, "L4b")  # a duplicate merged into L4: its activity is L4's
+    engine.execute("UPDATE leads SET merged_into = 'L4' WHERE lead_id = 'L4b'")
     engine.execute(
         "INSERT INTO activities (source, source_event_id, lead_id, activity_type, occurred_at, "
         "ingested_at) VALUES ('web', 'a1', 'L1', 'demo_request', ?, ?), "
-        "('web', 'a2', 'L2', 'page_view', ?, ?)",
-        [T0 - timedelta(hours=3), T0, T0 - timedelta(days=5), T0],
+        "('web', 'a2', 'L2', 'page_view', ?, ?), ('web', 'a3', 'L4b', 'demo_request', ?, ?), "
+        "('web', 'a4', 'L1', 'page_view', ?, ?)",
+        [
+            T0 - timedelta(hours=3),
+            T0,
+            T0 - timedelta(days=5),
+            T0,
+            T0 - timedelta(hours=2),
+            T0,
+            T0 + timedelta(hours=1),  # after as_of: not seen yet
+            T0,
+        ],
     )
     snap = snapshot_table(
-        engine, [("L1", None, True, False), ("L2", None, True, False), ("L3", None, True, False)]
+        engine,
+        [(lead, None, True, False) for lead in ("L1", "L2", "L3", "L4")],
     )
-    auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, T0, since=T0 - timedelta(days=1))
-    dated = {lead: history_of(engine, lead)[0]["changed_at"] for lead in ("L1", "L2", "L3")}
+    apply(engine, snap, T0, scoped, since=T0 - timedelta(days=1))
+    leads = ("L1", "L2", "L3", "L4")
+    dated = {lead: history_of(engine, lead)[0]["changed_at"] for lead in leads}
     assert dated == {
         "L1": T0 - timedelta(hours=3),  # its demo request, inside the window
         "L2": T0,  # last activity before the window: something else changed, seen now
         "L3": T0,  # no activity at all
+        "L4": T0 - timedelta(hours=2),  # its merged duplicate's demo request
     }

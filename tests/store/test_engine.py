@@ -186,3 +186,41 @@ def test_a_lock_makes_a_second_writer_wait_for_the_first(engine: Engine) -> None
         t.join()
     assert errors == []
     assert engine.scalar("SELECT n FROM counter") == 80
+
+
+@pytest.mark.parametrize(
+    ("params", "want"),
+    [
+        ({"ids": ["a"], "since": T}, ["a"]),
+        ({"ids": ["a", "b%"], "since": datetime(2000, 1, 1)}, ["a"]),  # b% has no time
+        ({"ids": ["it's", "b%"], "since": datetime(2000, 1, 1)}, []),  # quotes stay text
+        ({"ids": [], "since": T}, []),
+        ({"ids": ["a"], "since": None}, []),
+    ],
+)
+def test_a_prepared_statement_gives_what_the_plain_one_gives(
+    engine: Engine, table: str, params: dict[str, object], want: list[str]
+) -> None:
+    sql = (
+        f"SELECT id FROM {table} WHERE id = ANY(CAST($ids AS TEXT[])) "
+        "AND seen >= CAST($since AS TIMESTAMP) ORDER BY id"
+    )
+    for _ in range(2):  # planned once, run twice
+        assert [r[0] for r in engine.fetch_prepared(sql, params)] == want
+    assert [r[0] for r in engine.fetch(sql, params)] == want
+
+
+def test_prepared_values_are_written_as_literals_or_refused() -> None:
+    from leadline.store.duckdb import sql_literal
+
+    assert sql_literal("it's") == "'it''s'"
+    assert sql_literal(["a", "b"]) == "['a', 'b']"
+    assert sql_literal([]) == "CAST([] AS VARCHAR[])"
+    assert sql_literal(T) == "TIMESTAMP '2026-03-01 09:30:15.123456'"
+    assert sql_literal(None) == "NULL"
+    assert sql_literal(True) == "TRUE"
+    assert sql_literal(3) == "3"
+    assert sql_literal(0.5) == "CAST(0.5 AS DOUBLE)"
+    for bad in (float("nan"), {"a": 1}, T.astimezone()):
+        with pytest.raises(EngineError):
+            sql_literal(bad)

@@ -62,7 +62,9 @@ _SCOPED_LAST_CHANGE = """(SELECT lead_id, max(changed_at) AS last_at FROM stage_
 _SCOPED_SURVIVOR_ACTIVITY = """(
     SELECT coalesce(l.merged_into, a.lead_id) AS lead_id,
            max(CASE WHEN a.occurred_at <= $as_of THEN a.occurred_at END) AS last_activity
-    FROM activities AS a LEFT JOIN leads AS l ON l.lead_id = a.lead_id
+    FROM activities AS a
+    LEFT JOIN (SELECT lead_id, merged_into FROM leads WHERE lead_id = ANY($members)) AS l
+        ON l.lead_id = a.lead_id
     WHERE a.lead_id = ANY($members)
     GROUP BY 1
 )"""

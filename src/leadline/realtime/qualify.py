@@ -26,6 +26,7 @@ import pyarrow as pa
 from leadline.contract.compiler import CompiledContract
 from leadline.contract.schema import Contract
 from leadline.lifecycle import auto
+from leadline.realtime.slice import Slice
 from leadline.store.base import Engine
 
 
@@ -41,6 +42,7 @@ class Router(Protocol):
         now: datetime,
         *,
         snapshots: str | None = None,
+        parts: str | None = None,
     ) -> list[Any]: ...
 
 
@@ -74,7 +76,8 @@ class LivePlan:
 
     Rendering the plan's expression tree to SQL costs tens of milliseconds
     (sqlglot walks every node); the text never changes for a contract
-    version, so the hot path renders it once and reuses it.
+    version, so the hot path renders it once and reuses it.  On DuckDB it
+    runs on a copy of just the leads' rows (:mod:`leadline.realtime.slice`).
     """
 
     def __init__(self, compiled: CompiledContract) -> None:
@@ -82,15 +85,34 @@ class LivePlan:
         self.version = compiled.version
         self.snapshot_sql = compiled.snapshot_query(lead_ids=True).order_by("lead_id").sql("duckdb")
         self.columns = compiled.snapshot_columns
+        self._slices: dict[int, Slice] = {}
+
+    def _slice(self, engine: Engine) -> Slice | None:
+        if engine.DIALECT != "duckdb":
+            return None
+        found = self._slices.get(id(engine))
+        if found is None:
+            found = self._slices[id(engine)] = Slice(engine, self.compiled)
+        return found
 
     def score(self, engine: Engine, as_of: datetime, lead_ids: list[str]) -> list[dict[str, Any]]:
         """Snapshot dicts for the given surviving leads (same rows as ``score_leads``)."""
         if not lead_ids:
             return []
+        copies = self._slice(engine)
+        if copies is not None:
+            copies.load(lead_ids)
+            return copies.snapshots(as_of, lead_ids)
         rows = engine.fetch_prepared(
             self.snapshot_sql, {"as_of": as_of, "lead_ids": list(lead_ids)}
         )
         return [dict(zip(self.columns, row, strict=True)) for row in rows]
+
+    def parts(self, engine: Engine, as_of: datetime, lead_ids: list[str]) -> str | None:
+        """A table of the score parts of ``lead_ids`` (scored by :meth:`score` just
+        before), for the handoff brief; None where the brief computes them itself."""
+        copies = self._slice(engine)
+        return copies.keep_parts(as_of, lead_ids) if copies is not None else None
 
 
 @dataclass
@@ -210,6 +232,7 @@ def requalify(
                     result.to_mql,
                     as_of,
                     snapshots=f"(SELECT * FROM live_snapshots WHERE run_id = {run_id})",
+                    parts=plan.parts(engine, as_of, result.to_mql),
                 )
             )
     return result

@@ -441,7 +441,8 @@ WITH me AS (
     SELECT lead_id, account_id FROM leads WHERE lead_id = ANY($ids) AND account_id IS NOT NULL
 ), others AS (
     SELECT me.lead_id AS for_lead, o.lead_id, o.first_name, o.last_name, o.email, o.title
-    FROM me JOIN leads AS o ON o.account_id = me.account_id
+    FROM me JOIN (SELECT * FROM leads WHERE lead_id = ANY($colleagues)) AS o
+        ON o.account_id = me.account_id
     WHERE o.lead_id <> me.lead_id AND o.merged_into IS NULL
 ), act AS (
     SELECT lead_id, count(*) AS activities, max(occurred_at) AS last_at FROM (

@@ -1,0 +1,152 @@
+"""Real-time scoring on copies of a few leads' rows gives exactly the whole store's answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from leadline.app import Leadline
+from leadline.realtime.slice import COPIES, Slice
+from leadline.scoring import run as scoring
+from tests.learn.world import demo_world
+
+
+@pytest.fixture(scope="module")
+def ll(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Leadline]:
+    root = demo_world(tmp_path_factory.mktemp("slice"), seed=11, scale=0.03)
+    with Leadline.open(root) as opened:
+        yield opened
+
+
+def _as_of(ll: Leadline) -> datetime:
+    return ll.engine.scalar("SELECT max(occurred_at) FROM activities")  # type: ignore[no-any-return]
+
+
+def _lead_sets(ll: Leadline) -> dict[str, list[str]]:
+    """Leads whose scores depend on other rows: colleagues, merged duplicates, no account."""
+    q = ll.engine.fetch
+
+    def ids(sql: str) -> list[str]:
+        return [str(r[0]) for r in q(sql)]
+
+    crowded = ids(
+        "SELECT min(lead_id) FROM leads WHERE merged_into IS NULL AND account_id IS NOT NULL "
+        "GROUP BY account_id HAVING count(*) >= 3 ORDER BY count(*) DESC, 1 LIMIT 3"
+    )
+    merged = ids("SELECT DISTINCT merged_into FROM leads WHERE merged_into IS NOT NULL LIMIT 3")
+    alone = ids(
+        "SELECT lead_id FROM leads WHERE account_id IS NULL AND merged_into IS NULL "
+        "ORDER BY lead_id LIMIT 2"
+    )
+    busy = ids(
+        "SELECT a.lead_id FROM activities AS a JOIN leads AS l USING (lead_id) "
+        "WHERE l.merged_into IS NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 2"
+    )
+    sets = {
+        "account contacts": crowded,
+        "merged duplicates": merged,
+        "no account": alone,
+        "busiest": busy,
+    }
+    sets["all of them"] = sorted({i for s in sets.values() for i in s})
+    return sets
+
+
+def _same(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> None:
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert g.keys() == w.keys()
+        for column, value in g.items():
+            expected = w[column]
+            if isinstance(value, float):
+                assert value == pytest.approx(expected), column
+            else:
+                assert value == expected, column
+
+
+def test_the_lead_sets_exercise_what_they_claim(ll: Leadline) -> None:
+    sets = _lead_sets(ll)
+    assert all(sets[name] for name in ("account contacts", "merged duplicates", "no account"))
+
+
+@pytest.mark.parametrize(
+    "name", ["account contacts", "merged duplicates", "no account", "busiest", "all of them"]
+)
+def test_snapshots_and_parts_on_the_copies_equal_the_whole_store(ll: Leadline, name: str) -> None:
+    lead_ids = _lead_sets(ll)[name]
+    as_of = _as_of(ll)
+    copies = Slice(ll.engine, ll.compiled)
+    copies.load(lead_ids)
+    _same(
+        copies.snapshots(as_of, lead_ids),
+        scoring.score_leads(ll.engine, ll.compiled, as_of, lead_ids),
+    )
+    table = copies.keep_parts(as_of, lead_ids)
+    columns = ", ".join(ll.compiled.parts_columns)
+    order = "lead_id, component, rule"
+    got = ll.engine.fetch_dicts(f"SELECT {columns} FROM {table} ORDER BY {order}")
+    want = ll.engine.fetch_dicts(
+        f"SELECT {columns} FROM ({ll.compiled.parts_query(lead_ids=True).sql('duckdb')}) AS p "
+        f"ORDER BY {order}",
+        {"as_of": as_of, "lead_ids": lead_ids},
+    )
+    assert got, "these leads have score parts"
+    _same(got, want)
+
+
+def test_each_load_replaces_the_copies_and_holds_only_those_leads_rows(ll: Leadline) -> None:
+    sets = _lead_sets(ll)
+    copies = Slice(ll.engine, ll.compiled)
+    copies.load(sets["busiest"])
+    copies.load(sets["no account"])
+    held = {str(r[0]) for r in ll.engine.fetch(f"SELECT lead_id FROM {COPIES['leads']}")}
+    assert held == set(sets["no account"])
+    acts = ll.engine.scalar(f"SELECT count(*) FROM {COPIES['activities']}")
+    want = ll.engine.scalar(
+        "SELECT count(*) FROM activities WHERE lead_id = ANY($ids)", {"ids": sets["no account"]}
+    )
+    assert acts == want
+    as_of = _as_of(ll)
+    _same(
+        copies.snapshots(as_of, sets["no account"]),
+        scoring.score_leads(ll.engine, ll.compiled, as_of, sets["no account"]),
+    )
+
+
+def test_the_copies_survive_a_rolled_back_step(ll: Leadline) -> None:
+    for table in COPIES.values():  # as on a fresh connection
+        ll.engine.execute(f"DROP TABLE IF EXISTS {table}")
+    copies = Slice(ll.engine, ll.compiled)
+    lead_ids = _lead_sets(ll)["no account"]
+    with pytest.raises(RuntimeError), ll.engine.transaction():
+        copies.load(lead_ids)
+        raise RuntimeError("the step failed")
+    copies.load(lead_ids)  # made again where the rollback took them
+    as_of = _as_of(ll)
+    _same(
+        copies.snapshots(as_of, lead_ids),
+        scoring.score_leads(ll.engine, ll.compiled, as_of, lead_ids),
+    )
+
+
+def test_only_the_three_lead_tables_are_swapped() -> None:
+    from sqlglot import parse_one
+
+    from leadline.realtime.slice import on_copies
+
+    sql = on_copies(
+        parse_one(
+            "SELECT * FROM leads AS l JOIN activities AS a ON a.lead_id = l.lead_id "
+            "JOIN content AS c ON TRUE JOIN main.accounts AS x ON TRUE "
+            "JOIN accounts ON TRUE",
+            read="duckdb",
+        )
+    )
+    assert "_ll_slice_leads AS l" in sql
+    assert "_ll_slice_activities AS a" in sql
+    assert "content AS c" in sql
+    assert "main.accounts AS x" in sql  # a qualified name is left alone
+    assert "JOIN _ll_slice_accounts" in sql
