@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from leadline.analytics import overview
+from leadline.api import runfile
 from leadline.app import Leadline
 from leadline.cli.common import progress_bar
 from leadline.cli.output import Format, console, emit_json, emit_rows
@@ -42,6 +43,7 @@ def prepare(directory: Path, force: bool) -> Workspace:
     if ws.contract_path.exists() or ws.store_path.exists():
         if not force:
             raise WorkspaceError(f"{ws.root} already holds a workspace (use --force to rebuild)")
+        runfile.refuse_if_served(ws)  # never delete a store a running server has open
         for name in (STORE_FILE, STORE_FILE + ".wal"):
             (ws.root / name).unlink(missing_ok=True)
         shutil.rmtree(ws.root / "data", ignore_errors=True)
