@@ -15,7 +15,7 @@ import uvicorn
 from leadline.api import keys
 from leadline.api.app import create_app
 from leadline.api.runtime import ServeSettings
-from leadline.app import Leadline
+from leadline.app import DATABASE_URL_ENV, Leadline
 from leadline.workspace import Workspace
 
 from .receiver import Receiver
@@ -57,8 +57,25 @@ def stop_server(server: uvicorn.Server, thread: threading.Thread) -> None:
     thread.join(timeout=30)
 
 
+# Tests of what only the DuckDB store can do yet (lead upserts run the file
+# import's pipeline) take ``@duckdb_store``; PostgreSQL refuses them (tested).
+duckdb_store = pytest.mark.parametrize("store", ["duckdb"], indirect=True)
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """The server's store: the workspace's DuckDB file, or a fresh PostgreSQL database
+    (``LEADLINE_DATABASE_URL``, as a deployment sets it); returns the URL if any."""
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("pg_url")
+        monkeypatch.setenv(DATABASE_URL_ENV, url)
+        return url
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    return None
+
+
 @pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
+def workspace(tmp_path: Path, store: str | None) -> Workspace:
     ws = Workspace.locate(tmp_path / "ws")
     ws.create()
     return ws
@@ -85,9 +102,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def live(tmp_path: Path, receiver: Receiver) -> Iterator[Served]:
+def live(tmp_path: Path, receiver: Receiver, store: str | None) -> Iterator[Served]:
     """A real server over the routing world; its webhook posts land in ``receiver``."""
-    ws = build_world(tmp_path / "world", receiver.url)
+    ws = build_world(tmp_path / "world", receiver.url, database_url=store)
     tokens = add_keys(ws)
     server, thread, url = start_server(ws)
     try:

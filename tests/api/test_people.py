@@ -16,7 +16,7 @@ from leadline.analytics import overview
 from leadline.app import Leadline
 from leadline.privacy.audit import subject_hash
 
-from .conftest import Served
+from .conftest import Served, duckdb_store
 from .receiver import Receiver
 
 EMAIL = "ann@acme.example"
@@ -81,6 +81,7 @@ def leave_traces(live: Served) -> None:
         )
 
 
+@duckdb_store  # the world is built with lead upserts (tests/privacy runs forget on PostgreSQL)
 def test_export_returns_everything_and_forget_erases_it_while_reports_add_up(
     live: Served, receiver: Receiver
 ) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from leadline.api import keys
 from leadline.app import Leadline
+from leadline.store.duckdb import DuckDBEngine
+from leadline.store.postgres import PostgresEngine
 from leadline.workspace import Workspace
 from tests.contracts import SMALL_CONTRACT
 
@@ -57,7 +59,8 @@ def _import(root: Path) -> None:
     ws.create()
     files = root / "data"
     files.mkdir()
-    with Leadline.open(ws) as ll:
+    # the template is always a DuckDB store (PostgreSQL worlds are copied from it)
+    with Leadline(ws, DuckDBEngine.at(ws.store_path)) as ll:
         for kind, text in (("reps", REPS), ("accounts", ACCOUNTS), ("leads", LEADS)):
             path = files / f"{kind}.csv"
             path.write_text(text)
@@ -68,11 +71,13 @@ def _import(root: Path) -> None:
 _TEMPLATE: list[Path] = []
 
 
-def build_world(root: Path, webhook_url: str) -> Workspace:
+def build_world(root: Path, webhook_url: str, *, database_url: str | None = None) -> Workspace:
     """A workspace with the routing contract, two reps, two accounts and four leads.
 
     The files are imported once per test process (through the real import)
     into a template; each test gets a copy of that store and its own contract.
+    With ``database_url`` the template's rows are copied into that (fresh,
+    migrated) PostgreSQL database, which cannot import files itself.
     """
     if not _TEMPLATE:
         template = Path(tempfile.mkdtemp(prefix="leadline-api-world-")) / "world"
@@ -81,7 +86,20 @@ def build_world(root: Path, webhook_url: str) -> Workspace:
     shutil.copytree(_TEMPLATE[0], root)
     ws = Workspace.locate(root)
     ws.contract_path.write_text(CONTRACT.replace("WEBHOOK_URL", webhook_url))
+    if database_url is not None:
+        _copy_to_postgres(ws, database_url)
     return ws
+
+
+def _copy_to_postgres(ws: Workspace, url: str) -> None:
+    duck = DuckDBEngine.at(ws.store_path, read_only=True)
+    pg = PostgresEngine.at(url)
+    try:
+        for table in ("reps", "accounts", "leads"):
+            pg.copy_arrow(table, duck.fetch_arrow(f"SELECT * FROM {table}"))
+    finally:
+        duck.close()
+        pg.close()
 
 
 def add_keys(ws: Workspace) -> dict[str, str]:

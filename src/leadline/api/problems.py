@@ -18,10 +18,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadline.errors import LeadlineError
 
 log = logging.getLogger("leadline.api")
+INTERNAL_ERROR = JSONResponse(
+    status_code=500,
+    content={"error": {"type": "InternalError", "message": "internal error (logged)"}},
+)
 
 
 class FieldProblem(BaseModel):
@@ -83,8 +88,40 @@ class InvalidRequest(LeadlineError):
         }
 
 
+class ContainCrashes:
+    """Answer an unexpected exception with the 500 envelope, and keep the connection.
+
+    Starlette's outermost handler sends its response and then re-raises, and
+    the server drops the connection on that re-raise (the client sees a reset,
+    not the 500). Unexpected errors stop here instead, logged with a traceback.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as err:
+            log.error("unhandled error on %s %s", scope["method"], scope["path"], exc_info=err)
+            if started:  # too late for an envelope
+                raise
+            await INTERNAL_ERROR(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that give every error the envelope."""
+    app.add_middleware(ContainCrashes)
 
     @app.exception_handler(LeadlineError)
     async def leadline_error(request: Request, err: LeadlineError) -> JSONResponse:
@@ -114,10 +151,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def crashed(request: Request, err: Exception) -> JSONResponse:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=err)
-        return JSONResponse(
-            status_code=500,
-            content={"error": {"type": "InternalError", "message": "internal error (logged)"}},
-        )
+        return INTERNAL_ERROR
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:

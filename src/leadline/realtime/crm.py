@@ -113,7 +113,7 @@ def update(
             return Written(current, created=False, changed=False, moved=0)
         engine.execute(
             "INSERT INTO entity_versions (entity, entity_id, data, replaced_at) "
-            "SELECT 'opportunities', opportunity_id, CAST(to_json(o) AS VARCHAR), ? "
+            "SELECT 'opportunities', opportunity_id, to_json(o), ? "
             "FROM opportunities AS o WHERE opportunity_id = ?",
             [now, opportunity_id],
         )
