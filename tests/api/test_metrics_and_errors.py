@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime
 
+import httpx
+import uvicorn
 from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import Served
@@ -115,3 +118,39 @@ def test_the_openapi_document_describes_models_and_errors(live: Served) -> None:
     assert {"201", "200", "401", "403", "422"} <= set(post["responses"])
     error = post["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
     assert error.endswith("/ErrorEnvelope")
+
+
+def test_an_unexpected_error_is_the_500_envelope_and_the_server_keeps_serving() -> None:
+    from fastapi import FastAPI
+
+    from leadline.api import problems
+
+    app = FastAPI()
+    problems.install(app)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    @app.get("/fine")
+    def fine() -> dict[str, bool]:
+        return {"ok": True}
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    try:
+        with httpx.Client(base_url=url) as client:
+            crashed = client.get("/boom")
+            assert crashed.status_code == 500
+            assert crashed.json() == {
+                "error": {"type": "InternalError", "message": "internal error (logged)"}
+            }
+            assert client.get("/fine").json() == {"ok": True}  # same connection, still served
+    finally:
+        server.should_exit = True
+        thread.join(10)
