@@ -81,6 +81,7 @@ class AutoResult:
     to_mqa: int
     to_opportunity: int
     closed: int
+    mqls: tuple[str, ...] = ()  # the leads this run made MQLs (first time or again)
 
     @property
     def total(self) -> int:
@@ -99,10 +100,13 @@ def members_of(engine: Engine, lead_ids: Sequence[str]) -> list[str]:
     return sorted({str(r[0]) for r in rows} | set(lead_ids))
 
 
+def _moved(engine: Engine, sql: str, params: dict[str, object]) -> list[str]:
+    """Run one INSERT of moves; the leads it moved."""
+    return [str(r[0]) for r in engine.fetch(sql + " RETURNING lead_id", params)]
+
+
 def _count(engine: Engine, sql: str, params: dict[str, object]) -> int:
-    before = int(engine.scalar("SELECT count(*) FROM stage_history") or 0)
-    engine.execute(sql, params)
-    return int(engine.scalar("SELECT count(*) FROM stage_history") or 0) - before
+    return len(_moved(engine, sql, params))
 
 
 def apply_auto_transitions(
@@ -149,11 +153,13 @@ def apply_auto_transitions(
         "greatest(CASE WHEN act.last_activity > $since THEN act.last_activity ELSE $as_of END, "
         "coalesce(lc.last_at, act.last_activity, $as_of))"
     )
-    to_mql = requalified = to_mqa = 0
+    to_mql: list[str] = []
+    requalified: list[str] = []
+    to_mqa = 0
     with engine.transaction():
         engine.lock(HISTORY_LOCK)  # no single-lead move in between our reads and writes
         if "mql" in allowed.get("lead", []):
-            to_mql = _count(
+            to_mql = _moved(
                 engine,
                 _INSERT
                 + f"""SELECT nextval('seq_transition'), s.lead_id, 'lead', 'mql', {qualified_at},
@@ -169,7 +175,7 @@ def apply_auto_transitions(
         if "mql" in allowed.get("recycled", []):
             cooldown = float(contract.stages.recycle.cooldown_days)
             cooled = f"h.changed_at + to_microseconds(CAST({cooldown} * 86400000000 AS BIGINT))"
-            requalified = _count(
+            requalified = _moved(
                 engine,
                 _INSERT
                 + f"""SELECT nextval('seq_transition'), s.lead_id, 'recycled', 'mql',
@@ -186,23 +192,31 @@ def apply_auto_transitions(
                 mql_params,
             )
         if contract.stages.mqa is not None:
-            before = int(engine.scalar("SELECT count(*) FROM account_stage_history") or 0)
-            engine.execute(
-                f"""INSERT INTO account_stage_history (transition_id, account_id, from_stage,
+            to_mqa = len(
+                engine.fetch(
+                    f"""INSERT INTO account_stage_history (transition_id, account_id, from_stage,
                     to_stage, changed_at, actor, reason, contract_version, score_run_id)
                 SELECT nextval('seq_transition'), q.account_id, 'account', 'mqa', $as_of,
                     'leadline', 'account roll-up qualifies', $version, $run_id
                 FROM (SELECT DISTINCT account_id FROM {snapshots}
                       WHERE account_qualifies_mqa AND account_id IS NOT NULL) AS q
                 LEFT JOIN ({ACCOUNT_STAGE_AS_OF_SQL}) AS h ON h.account_id = q.account_id
-                WHERE h.account_id IS NULL OR h.stage <> 'mqa'""",
-                params,
+                WHERE h.account_id IS NULL OR h.stage <> 'mqa'
+                RETURNING account_id""",
+                    params,
+                )
             )
-            to_mqa = int(engine.scalar("SELECT count(*) FROM account_stage_history") or 0) - before
         to_opportunity = closed = 0
         if crm_facts:
             to_opportunity, closed = apply_crm_facts(engine, version, as_of, run_id)
-    return AutoResult(to_mql, requalified, to_mqa, to_opportunity, closed)
+    return AutoResult(
+        len(to_mql),
+        len(requalified),
+        to_mqa,
+        to_opportunity,
+        closed,
+        tuple(sorted({*to_mql, *requalified})),
+    )
 
 
 def apply_crm_facts(

@@ -204,7 +204,7 @@ def requalify(
         # The automatic moves scan whole history tables; most events cannot
         # cause one (nothing qualifies, or it already moved), so look first.
         if _may_move(engine, contract, snaps, as_of):
-            auto.apply_auto_transitions(
+            moved = auto.apply_auto_transitions(
                 engine,
                 contract,
                 plan.version,
@@ -215,14 +215,7 @@ def requalify(
                 since=since - timedelta(microseconds=1) if since else None,
                 lead_ids=[s["lead_id"] for s in snaps],
             )
-            result.to_mql = [
-                str(r[0])
-                for r in engine.fetch(
-                    "SELECT lead_id FROM stage_history WHERE score_run_id = ? "
-                    "AND to_stage = 'mql' ORDER BY lead_id",
-                    [run_id],
-                )
-            ]
+            result.to_mql = list(moved.mqls)
         if result.to_mql and route is not None:
             result.assignments = list(
                 route(

@@ -58,6 +58,13 @@ class Slice:
 
     def _ensure(self) -> None:
         """The temp tables, made once per connection (again if a rollback took them)."""
+        names = [*COPIES.values(), PARTS]
+        found = self.engine.scalar(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ANY($names)",
+            {"names": names},
+        )
+        if found == len(names):
+            return
         for base, copy in COPIES.items():
             self.engine.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {copy} AS SELECT * FROM {base} LIMIT 0"
