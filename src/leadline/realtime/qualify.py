@@ -26,7 +26,7 @@ import pyarrow as pa
 from leadline.contract.compiler import CompiledContract
 from leadline.contract.schema import Contract
 from leadline.lifecycle import auto
-from leadline.realtime.slice import Slice
+from leadline.realtime.slice import Slice, slice_for
 from leadline.store.base import Engine
 
 
@@ -85,15 +85,9 @@ class LivePlan:
         self.version = compiled.version
         self.snapshot_sql = compiled.snapshot_query(lead_ids=True).order_by("lead_id").sql("duckdb")
         self.columns = compiled.snapshot_columns
-        self._slices: dict[int, Slice] = {}
 
     def _slice(self, engine: Engine) -> Slice | None:
-        if engine.DIALECT != "duckdb":
-            return None
-        found = self._slices.get(id(engine))
-        if found is None:
-            found = self._slices[id(engine)] = Slice(engine, self.compiled)
-        return found
+        return slice_for(engine, self.compiled)
 
     def score(self, engine: Engine, as_of: datetime, lead_ids: list[str]) -> list[dict[str, Any]]:
         """Snapshot dicts for the given surviving leads (same rows as ``score_leads``)."""

@@ -20,6 +20,7 @@ plans parameterised queries with its indexes and needs none of this.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -125,3 +126,25 @@ class Slice:
             {"as_of": as_of, "lead_ids": sorted(set(lead_ids))},
         )
         return PARTS
+
+
+_lock = threading.Lock()
+_slices: dict[tuple[int, str], Slice] = {}
+
+
+def slice_for(engine: Engine, compiled: CompiledContract) -> Slice | None:
+    """The engine's copies for this contract version (rendered once); None off DuckDB.
+
+    Callers load and read them inside one ``engine.transaction()``: the temp
+    tables belong to the connection every thread of the process shares.
+    """
+    if engine.DIALECT != "duckdb":
+        return None
+    key = (id(engine), compiled.version)
+    with _lock:
+        found = _slices.get(key)
+        if found is None or found.engine is not engine:
+            if len(_slices) > 16:
+                _slices.clear()
+            found = _slices[key] = Slice(engine, compiled)
+    return found

@@ -15,6 +15,7 @@ from typing import Any
 from leadline.contract.compiler import CompiledContract, compile_contract
 from leadline.contract.loader import contract_version
 from leadline.contract.schema import Contract
+from leadline.realtime.slice import slice_for
 from leadline.scoring.run import COMPONENT_ORDER
 from leadline.store.base import Engine
 
@@ -91,8 +92,14 @@ def snapshot_reference_sql(compiled: CompiledContract) -> str:
 def lead_snapshots(
     engine: Engine, compiled: CompiledContract, as_of: datetime, lead_ids: list[str]
 ) -> dict[str, dict[str, Any]]:
+    """Snapshots of a few leads, by lead id (on DuckDB, from copies of their rows)."""
     if not lead_ids:
         return {}
+    copies = slice_for(engine, compiled)
+    if copies is not None:
+        with engine.transaction():
+            copies.load(lead_ids)
+            return {str(r["lead_id"]): r for r in copies.snapshots(as_of, lead_ids)}
     rows = _dicts(
         engine,
         snapshot_sql(engine, compiled),
@@ -108,6 +115,19 @@ def lead_parts(
     """Every lead's score parts, in explanation order (component, then biggest first)."""
     if not lead_ids:
         return {}
+    copies = slice_for(engine, compiled)
+    if copies is not None:
+        with engine.transaction():
+            copies.load(lead_ids)
+            table = copies.keep_parts(as_of, lead_ids)
+            return order_parts(
+                _dicts(
+                    engine,
+                    f"SELECT {', '.join(compiled.parts_columns)} FROM {table}",
+                    {},
+                    compiled.parts_columns,
+                )
+            )
     rows = _dicts(
         engine,
         _sql(engine, compiled, "parts"),
