@@ -111,9 +111,10 @@ def prepare(scale: Scale, root: Path, webhook: str) -> tuple[str, list[str], lis
     root.mkdir(parents=True, exist_ok=True)
     for name in ("leadline.duckdb", "leadline.duckdb.wal", RUNFILE):
         (root / name).unlink(missing_ok=True)
-    (root / "leadline.yaml").write_text(
-        CONTRACT.read_text() + ROUTING.replace("WEBHOOK", webhook), encoding="utf-8"
-    )
+    # Yesterday's batch run scores the world without routing: it would queue a
+    # handoff (and SLA clocks, then escalations) for every lead that is already
+    # an MQL, and the server would spend the benchmark delivering that backlog.
+    (root / "leadline.yaml").write_text(CONTRACT.read_text(), encoding="utf-8")
     # One 10M-row INSERT keeps its whole unique index in memory until commit;
     # real imports commit in batches. The server then runs with the default cap.
     engine = DuckDBEngine.at(root / "leadline.duckdb", memory_limit="8GB")
@@ -141,6 +142,9 @@ def prepare(scale: Scale, root: Path, webhook: str) -> tuple[str, list[str], lis
         everyone = [
             str(r[0]) for r in ll.engine.fetch("SELECT lead_id FROM leads ORDER BY lead_id")
         ]
+    (root / "leadline.yaml").write_text(
+        CONTRACT.read_text() + ROUTING.replace("WEBHOOK", webhook), encoding="utf-8"
+    )
     return token, eligible, everyone
 
 
