@@ -24,6 +24,7 @@ from leadline.learn import artifacts as models
 from leadline.lifecycle import auto, imported, moves
 from leadline.lifecycle.history import STAGE_AS_OF_SQL, history_of
 from leadline.routing import assign as routing
+from leadline.routing import scores as few
 from leadline.scoring import run as scoring
 from leadline.store import DATABASE_URL_ENV, migrate, open_engine
 from leadline.store.base import Engine
@@ -297,8 +298,21 @@ class Leadline:
         return str(rows[0][0])
 
     def explain(self, ref: str, as_of: datetime | None = None) -> scoring.Explanation:
+        """One lead's snapshot and every part behind it, scored now with the compiled plan.
+
+        Through :mod:`leadline.routing.scores` (as briefs are): on DuckDB that reads a
+        copy of just this lead's rows, not the whole store, with the same answer.
+        """
         lead_id = self.resolve_lead(ref)
-        return scoring.explain_lead(self.engine, self.compiled, as_of or utcnow(), lead_id)
+        at = as_of or utcnow()
+        snaps = few.lead_snapshots(self.engine, self.compiled, at, [lead_id])
+        if lead_id not in snaps:
+            raise NotFound(
+                f"lead {lead_id!r} is not scored as of {at.isoformat()} "
+                "(unknown, merged into another lead, or created later)"
+            )
+        parts = few.lead_parts(self.engine, self.compiled, at, [lead_id]).get(lead_id, [])
+        return scoring.Explanation(lead_id, at, self.compiled.version, snaps[lead_id], parts)
 
     def leads(
         self,
