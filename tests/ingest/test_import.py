@@ -395,3 +395,26 @@ def test_a_process_killed_mid_import_leaves_whole_batches_and_resumes(tmp_path: 
         assert engine.scalar("SELECT count(*) FROM leads") == 350
     finally:
         engine.close()
+
+
+def test_na_is_a_code_in_country_and_region_and_a_placeholder_elsewhere(
+    engine: DuckDBEngine, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "accounts.csv",
+        ["account_id", "name", "country", "region", "industry"],
+        [
+            ["A1", "Windhoek Mining", "NA", "EMEA", "NA"],
+            ["A2", "Acme", "US", "NA", "Software"],
+            ["A3", "Nobody", "N/A", "Select", "-"],
+        ],
+    )
+    s = run_import(engine, "accounts", path, now=NOW)
+    assert (s.loaded, s.quarantined) == (3, 0)
+    assert engine.fetch(
+        "SELECT account_id, country, region, industry FROM accounts ORDER BY account_id"
+    ) == [
+        ("A1", "NA", "EMEA", None),  # Namibia; an industry of "NA" is a blank form field
+        ("A2", "US", "NA", "Software"),  # North America
+        ("A3", None, None, None),
+    ]

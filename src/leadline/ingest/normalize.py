@@ -9,7 +9,8 @@ can be unit-tested by running them through DuckDB (see
 Conventions the rest of the import relies on:
 
 * :func:`clean` is applied to every file value first: trim whitespace and turn
-  form placeholders (``Select``, ``N/A``, ``NA``, ``-``, empty) into NULL;
+  form placeholders (``Select``, ``N/A``, ``NA``, ``-``, empty) into NULL — except
+  ``NA`` in country and region columns, where it is a code (Namibia, North America);
 * *codes* (activity types, stages, actions, reasons) are lower-case
   ``snake_case`` so contracts can compare them exactly;
 * *categories* shown to people (lead source, industry, region) keep the most
@@ -123,11 +124,16 @@ def _in_list(values: tuple[str, ...] | list[str]) -> str:
     return "(" + ", ".join(lit(v) for v in values) + ")"
 
 
-def clean(expr: str) -> str:
-    """Trim, and turn blanks and form placeholders into NULL."""
+# In a column of codes, "NA" is a value: Namibia, North America.
+CODE_PLACEHOLDERS: tuple[str, ...] = tuple(p for p in PLACEHOLDERS if p != "na")
+
+
+def clean(expr: str, *, codes: bool = False) -> str:
+    """Trim, and turn blanks and form placeholders into NULL (``codes``: keep ``NA``)."""
     trimmed = f"trim({expr}, {_WS})"
+    placeholders = CODE_PLACEHOLDERS if codes else PLACEHOLDERS
     return (
-        f"CASE WHEN {trimmed} = '' OR lower({trimmed}) IN {_in_list(PLACEHOLDERS)} "
+        f"CASE WHEN {trimmed} = '' OR lower({trimmed}) IN {_in_list(placeholders)} "
         f"THEN NULL ELSE {trimmed} END"
     )
 

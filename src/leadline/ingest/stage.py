@@ -111,7 +111,10 @@ def build_normalised(
         | set(plan.facts.values()),
         key=lambda c: int(c[1:]),
     )
-    cleaned = ", ".join(f"{N.clean(ident(c))} AS {ident(c)}" for c in used)
+    code_columns = {
+        c for f, c in plan.fields.items() if c and (kind.fields[f] == "country" or f == "region")
+    }
+    cleaned = ", ".join(f"{N.clean(ident(c), codes=c in code_columns)} AS {ident(c)}" for c in used)
     cleaned = ", " + cleaned if cleaned else ""
     select_c = f"SELECT _row, _line, _reader_problem{cleaned} FROM {ident(raw)}"
 
