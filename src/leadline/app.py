@@ -256,11 +256,10 @@ class Leadline:
             "to_opportunity": 0,
             "opportunity_closed": 0,
         }
-        steps = max(1, int((end - start) / step) + 1)
         query = self.compiled.snapshot_query().sql(dialect="duckdb")  # spliced, rendered below
         since: datetime | None = None
-        for i in range(steps):
-            at = min(start + step * i, end)
+        moments = auto.schedule(start, end, step)
+        for i, at in enumerate(moments):
             self.engine.execute(
                 f"CREATE OR REPLACE TEMP TABLE _ll_replay AS {query}", {"as_of": at}
             )
@@ -281,7 +280,7 @@ class Leadline:
             totals["to_opportunity"] += moved.to_opportunity
             totals["opportunity_closed"] += moved.closed
             if progress:
-                progress(i + 1, steps)
+                progress(i + 1, len(moments))
         self.engine.execute("DROP TABLE IF EXISTS _ll_replay")
         return totals
 

@@ -12,6 +12,7 @@ from leadline.backtest import replay
 from leadline.backtest.run import BacktestError, BacktestOptions, backtest
 from leadline.backtest.scratch import scratch_copy
 from leadline.contract import LoadedContract, load_contract_text
+from leadline.lifecycle import auto
 from tests.learn import world
 
 START, END = datetime(2026, 6, 1), datetime(2026, 8, 24)
@@ -47,8 +48,15 @@ def _candidate(ll: Leadline, min_score: float) -> LoadedContract:
     ],
 )
 def test_the_schedule_visits_every_step_and_the_end(days: int, visited: list[int]) -> None:
-    steps = replay.schedule(START, START + timedelta(days=days), WEEK)
+    steps = auto.schedule(START, START + timedelta(days=days), WEEK)
     assert steps == [START + timedelta(days=d) for d in visited]
+
+
+def test_leadline_replay_visits_the_end_of_a_window_that_is_not_whole_steps(
+    demo_built: Path, tmp_path: Path
+) -> None:
+    with Leadline.open(world.copy_workspace(demo_built, tmp_path / "w")) as ll:
+        assert ll.replay(START, START + timedelta(days=10), WEEK)["steps"] == 3  # 0, 7, 10
 
 
 def test_backtesting_the_contract_in_force_reproduces_history(
@@ -59,7 +67,7 @@ def test_backtesting_the_contract_in_force_reproduces_history(
     with Leadline.open(pristine) as ll, scratch_copy(ll.engine, START, END) as scratch:
         replay.prepare(scratch)
         run = replay.ContractRun("current", ll.loaded.contract, ll.loaded.version, ll.compiled)
-        replay.replay(scratch, run, replay.schedule(START, END, WEEK))
+        replay.replay(scratch, run, auto.schedule(START, END, WEEK))
         replayed = scratch.fetch(f"SELECT {KEY} FROM bt_transitions ORDER BY {KEY}")
     # ...and the history the contract really made, step by step
     with Leadline.open(demo) as ll:

@@ -29,20 +29,6 @@ STEPS: dict[str, timedelta] = {"day": timedelta(days=1), "week": timedelta(days=
 AUTOMATIC_SOURCES = ("score", "crm")
 
 
-def schedule(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
-    """The moments a replay visits: ``start``, every ``step`` after it, and ``end``.
-
-    The same arithmetic as ``Leadline.replay`` when the window is a whole
-    number of steps; otherwise the end is visited too (a last, shorter step),
-    so moves in the window's final days are not left out.
-    """
-    steps = max(1, int((end - start) / step) + 1)
-    moments = [min(start + step * i, end) for i in range(steps)]
-    if moments[-1] < end:
-        moments.append(end)
-    return moments
-
-
 @dataclass(frozen=True)
 class ContractRun:
     """One contract to replay: its label in the results, model and compiled plan."""

@@ -20,6 +20,7 @@ from leadline.contract.compiler import CompiledContract, compile_contract
 from leadline.contract.loader import LoadedContract
 from leadline.errors import LeadlineError
 from leadline.learn import artifacts
+from leadline.lifecycle import auto
 
 if TYPE_CHECKING:
     from leadline.app import Leadline
@@ -113,7 +114,7 @@ def backtest(
     step = replay.STEPS[options.step]
     if options.warmup_days < 0:
         raise BacktestError("--warmup-days cannot be negative")
-    moments = replay.schedule(options.replay_start, options.end, step)
+    moments = auto.schedule(options.replay_start, options.end, step)
     runs = [
         replay.ContractRun("current", current.contract, current.version, _compile(ll, current)),
         replay.ContractRun(

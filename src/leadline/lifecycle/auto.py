@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from leadline.contract.schema import Contract
 from leadline.lifecycle.history import ACCOUNT_STAGE_AS_OF_SQL, STAGE_AS_OF_SQL
@@ -86,6 +86,20 @@ class AutoResult:
     @property
     def total(self) -> int:
         return self.to_mql + self.requalified + self.to_mqa + self.to_opportunity + self.closed
+
+
+def schedule(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
+    """The moments a replay visits: ``start``, every ``step`` after it, and ``end``.
+
+    When the window is not a whole number of steps the end is visited too (a
+    last, shorter step), so moves in its final days are not left out.  Used by
+    ``Leadline.replay`` and the backtest alike.
+    """
+    steps = max(1, int((end - start) / step) + 1)
+    moments = [min(start + step * i, end) for i in range(steps)]
+    if moments[-1] < end:
+        moments.append(end)
+    return moments
 
 
 def members_of(engine: Engine, lead_ids: Sequence[str]) -> list[str]:
