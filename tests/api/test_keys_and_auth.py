@@ -49,6 +49,24 @@ def test_a_revoked_key_is_refused_and_roles_are_checked(engine: DuckDBEngine) ->
         keys.create_key(engine, "intern")
 
 
+def test_a_key_revoked_elsewhere_stops_working_within_the_cache_window(
+    engine: DuckDBEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server remembers looked-up keys briefly; another process's revocation (a second
+    connection here, as with PostgreSQL) takes effect when the memory runs out."""
+    key, token = keys.create_key(engine, "sales")
+    keys.verify(engine, token)  # looked up, remembered
+    engine.execute(  # revoked behind this process's back
+        "UPDATE api_keys SET revoked_at = now()::TIMESTAMP WHERE key_id = ?", [key.key_id]
+    )
+    assert keys.verify(engine, token).key_id == key.key_id  # still inside the window
+    with pytest.raises(keys.AuthError, match="unknown"):  # the secret is still checked
+        keys.verify(engine, token[:-1] + ("0" if token[-1] != "0" else "1"))
+    monkeypatch.setattr(keys, "CACHE_SECONDS", 0.0)
+    with pytest.raises(keys.AuthError, match="revoked"):
+        keys.verify(engine, token)
+
+
 def test_health_needs_no_key_and_the_contract_needs_one(served: Served) -> None:
     with served.client() as anon:
         assert anon.get("/healthz").json() == {"status": "ok"}

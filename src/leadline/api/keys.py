@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,6 +21,13 @@ from leadline.store.base import Engine
 
 ROLES: tuple[str, ...] = ("marketing", "sales", "admin")
 PREFIX = "ll_"
+# A server remembers a key it has looked up for this long: every request would
+# otherwise read the store first, and on DuckDB wait behind the qualifier's
+# whole group commit to do so. A key revoked by another process (PostgreSQL
+# deployments) stops working within this window; one revoked here, at once.
+CACHE_SECONDS = 5.0
+_cache: dict[tuple[int, str], tuple[float, ApiKey, str]] = {}
+_cache_lock = threading.Lock()
 
 
 class AuthError(LeadlineError):
@@ -86,6 +95,9 @@ def revoke_key(engine: Engine, key_id: str) -> ApiKey:
         raise NotFound(f"no API key {key_id!r}")
     if found[0].revoked_at is None:
         engine.execute("UPDATE api_keys SET revoked_at = ? WHERE key_id = ?", [_now(), key_id])
+    with _cache_lock:
+        for cached in [k for k in _cache if k[1] == key_id]:
+            del _cache[cached]
     return next(k for k in list_keys(engine) if k.key_id == key_id)
 
 
@@ -96,14 +108,24 @@ def verify(engine: Engine, token: str | None) -> ApiKey:
     if not token.startswith(PREFIX) or token.count("_") < 2:
         raise AuthError("malformed API key")
     key_id, _, secret = token[len(PREFIX) :].partition("_")
-    rows = engine.fetch(
-        "SELECT key_id, name, role, created_at, revoked_at, secret_hash FROM api_keys "
-        "WHERE key_id = ?",
-        [key_id],
-    )
-    if not rows or not hmac.compare_digest(rows[0][5], _hash(secret)):
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get((id(engine), key_id))
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        _, key, digest = hit
+    else:
+        rows = engine.fetch(
+            "SELECT key_id, name, role, created_at, revoked_at, secret_hash FROM api_keys "
+            "WHERE key_id = ?",
+            [key_id],
+        )
+        if not rows:
+            raise AuthError("unknown API key")
+        key, digest = ApiKey(*rows[0][:5]), str(rows[0][5])
+        with _cache_lock:
+            _cache[(id(engine), key_id)] = (now, key, digest)
+    if not hmac.compare_digest(digest, _hash(secret)):
         raise AuthError("unknown API key")
-    key = ApiKey(*rows[0][:5])
     if key.revoked_at is not None:
         raise AuthError("this API key was revoked")
     return key
