@@ -98,3 +98,48 @@ def test_one_leads_whole_story(scored_story: World) -> None:
     assert lead_detail(scored_story.engine, "l2@example.org", Q)["lead"]["lead_id"] == "L2"
     with pytest.raises(NotFound):
         lead_detail(scored_story.engine, "nobody", Q)
+
+
+def test_a_merged_duplicates_history_shows_on_its_survivors_page(scored_story: World) -> None:
+    scored_story.activity("L6", "form_fill", "2026-01-08")  # L6 was merged into L4
+    scored_story.touch("L6", "B", "2026-01-09")
+    scored_story.activity("L5", "page_view", "2026-01-08")  # someone else's
+    detail = lead_detail(scored_story.engine, "L4", Q)
+    assert [(e["kind"], e["what"]) for e in detail["timeline"]] == [
+        ("touch", "touch"),
+        ("activity", "form_fill"),
+    ]
+
+
+def test_a_narrowed_list_counts_every_match_on_every_page(scored_story: World) -> None:
+    kw = {"search": "example.org", "limit": 2}
+    first = lead_list(scored_story.engine, Q, **kw)  # type: ignore[arg-type]
+    assert (ids(first), first["total"]) == (["L1", "L5"], 5)
+    past = lead_list(scored_story.engine, Q, offset=10, **kw)  # type: ignore[arg-type]
+    assert (ids(past), past["total"]) == ([], 5)
+    mql_search = lead_list(scored_story.engine, Q, stage="rejected", search="l2")
+    assert (ids(mql_search), mql_search["total"]) == (["L2"], 1)
+    by_id = lead_list(scored_story.engine, Q, stage="rejected", search="L2")
+    assert ids(by_id) == ["L2"]
+    assert lead_list(scored_story.engine, Q, stage="rejected", search="l5")["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("lead", "expected"),
+    [
+        ("L1", ("R2", "assignment")),  # an assignment beats its deal, verdict and account
+        ("L2", ("R2", "disposition")),  # a verdict beats the account
+        ("L4", ("R1", "account")),
+    ],
+)
+def test_the_first_source_that_knows_owns_the_lead(
+    scored_story: World, lead: str, expected: tuple[str, str]
+) -> None:
+    w = scored_story
+    w.account("ACC", owner="R1")
+    w.engine.execute("UPDATE leads SET account_id = 'ACC' WHERE lead_id IN ('L1', 'L2', 'L4')")
+    w.assignment(7, "L1", "R2", "2026-01-10")
+    owner = lead_detail(w.engine, lead, Q)["owner"]
+    assert (owner["rep_id"], owner["basis"]) == expected
+    listed = {r["lead_id"]: r["owner"] for r in lead_list(w.engine, Q)["leads"]}
+    assert listed[lead] == expected[0]

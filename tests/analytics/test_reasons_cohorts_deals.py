@@ -89,6 +89,17 @@ def test_deals_without_a_lead_count_until_a_lead_filter_is_set(story: World) -> 
     assert story.report("deals", channel="paid").summary["won_revenue"] == 1000
 
 
+def test_deals_by_channel_read_each_deals_own_lead(story: World) -> None:
+    story.opp("O9", None, 70, created="2026-02-01", stage="won", closed="2026-02-10")
+    story.opp("O8", "L6", 40, created="2026-02-03")  # L6 is merged into L4 (organic)
+    channels = by(story.report("deals", by="channel").table(), "channel")
+    assert channels["paid"]["won_revenue"] == 1000
+    assert (channels["organic"]["opportunities"], channels["organic"]["pipeline"]) == (2, 540)
+    assert (channels["events"]["lost"], channels["(no lead)"]["won_revenue"]) == (1, 70)
+    # the merged duplicate's deal counts for its survivor's lead filters
+    assert story.report("deals", channel="organic").summary["opportunities"] == 2
+
+
 def test_reps_join_verdicts_ownership_and_deals(story: World) -> None:
     reps = by(story.report("reps").table(), "rep")
     rita, sam = reps["R1"], reps["R2"]

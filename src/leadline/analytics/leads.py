@@ -56,23 +56,32 @@ def lead_list(
     params = {**query.params(), "limit": limit, "offset": offset}
     joins, where = [], ["TRUE"]
     source = f"({lead_scope(query, engine)}) AS l"
+    # the lead's own columns a search reads: `ld`, or the stage branch's rows themselves
+    person = "ld"
     if stage is not None and stage != "lead":
         # leads in a later stage are few: start from them rather than from every lead
         kept = lead_condition(query, engine, "h.lead_id", window="created")
-        source = f"""(SELECT sl.* FROM ({STAGE_AS_OF_SQL}) AS h
+        source = f"""(SELECT sl.*, h.lead_id AS staged_id FROM ({STAGE_AS_OF_SQL}) AS h
             JOIN leads AS sl ON sl.lead_id = h.lead_id
             WHERE h.stage = $stage AND {kept}
         ) AS l"""
+        person = "l"
         params["stage"] = stage
     elif stage is not None:
         joins.append(f"LEFT JOIN ({STAGE_AS_OF_SQL}) AS h ON h.lead_id = l.lead_id")
         where.append("h.stage IS NULL OR h.stage = 'lead'")
         params["stage"] = stage
     if search:
-        joins.append("JOIN leads AS ld ON ld.lead_id = l.lead_id")
+        if person == "ld":
+            joins.append("JOIN leads AS ld ON ld.lead_id = l.lead_id")
+        # In the stage branch the id test reads the stage side (`staged_id`), so the
+        # text search cannot be pushed below the join: it runs on the few leads in the
+        # stage, not on every lead.
+        same = "l.staged_id" if person == "l" else "ld.lead_id"
         where.append(
-            "(ld.lead_id = $search OR lower(ld.email) LIKE $like OR lower(ld.company) LIKE $like "
-            "OR lower(ld.last_name) LIKE $like OR lower(ld.first_name) LIKE $like)"
+            f"({same} = $search OR lower({person}.email) LIKE $like "
+            f"OR lower({person}.company) LIKE $like OR lower({person}.last_name) LIKE $like "
+            f"OR lower({person}.first_name) LIKE $like)"
         )
         params["search"] = search.strip()
         params["like"] = f"%{search.strip().lower()}%"
@@ -81,39 +90,48 @@ def lead_list(
         LEFT JOIN score_snapshots AS sn ON sn.lead_id = l.lead_id AND sn.run_id = {LATEST_RUN_SQL}
         {" ".join(joins)}
         WHERE {" AND ".join(where)}"""
+    order = SORTS[sort].replace("sn.", "l.")
     page: list[str] | None = None
-    narrowed = stage is not None or bool(search)
-    if not narrowed and sort != "newest":
-        # Scored leads sort before unscored ones: the page usually comes straight from the
-        # run's snapshots (a top-N over one table), not from a join over every lead.
-        page = [
-            str(r[0])
-            for r in engine.fetch(
-                f"""SELECT sn.lead_id FROM score_snapshots AS sn
-                WHERE sn.run_id = {LATEST_RUN_SQL}
-                  AND {lead_condition(query, engine, "sn.lead_id", window="created")}
-                ORDER BY {SORTS[sort].replace("l.lead_id", "sn.lead_id")}
-                LIMIT $limit OFFSET $offset""",
-                params,
-            )
-        ]
-        if len(page) < limit:
-            page = None  # the page reaches unscored leads: ask the general question
+    if stage is None and not search:
+        total = int(
+            engine.scalar(f"SELECT count(*) FROM ({lead_scope(query, engine)}) AS l", params) or 0
+        )
+        if sort != "newest":
+            # Scored leads sort before unscored ones: the page usually comes straight from
+            # the run's snapshots (a top-N over one table), not from a join over every lead.
+            page = [
+                str(r[0])
+                for r in engine.fetch(
+                    f"""SELECT sn.lead_id FROM score_snapshots AS sn
+                    WHERE sn.run_id = {LATEST_RUN_SQL}
+                      AND {lead_condition(query, engine, "sn.lead_id", window="created")}
+                    ORDER BY {SORTS[sort].replace("l.lead_id", "sn.lead_id")}
+                    LIMIT $limit OFFSET $offset""",
+                    params,
+                )
+            ]
+            if len(page) < limit:
+                page = None  # the page reaches unscored leads: ask the general question
+    elif stage != "lead" or search:
+        # a later stage or a search matches few leads: one pass gives the page and the count
+        found = engine.fetch(
+            f"SELECT lead_id, count(*) OVER () AS total FROM ({matched}) AS l ORDER BY {order} "
+            "LIMIT $limit OFFSET $offset",
+            params,
+        )
+        page = [str(r[0]) for r in found]
+        total = int(found[0][1]) if found else _count(engine, matched, params)
+    else:
+        total = _count(engine, matched, params)
     if page is None:
         page = [
             str(r[0])
             for r in engine.fetch(
-                f"SELECT lead_id FROM ({matched}) AS l ORDER BY {SORTS[sort].replace('sn.', 'l.')} "
+                f"SELECT lead_id FROM ({matched}) AS l ORDER BY {order} "
                 "LIMIT $limit OFFSET $offset",
                 params,
             )
         ]
-    total_sql = (
-        f"SELECT count(*) FROM ({lead_scope(query, engine)}) AS l"
-        if not narrowed
-        else f"SELECT count(*) FROM ({matched}) AS m"
-    )
-    total = int(engine.scalar(total_sql, params) or 0)
     rows = engine.fetch_dicts(
         f"""WITH page AS (SELECT unnest($ids) AS lead_id),
         stage_now AS (
@@ -124,7 +142,7 @@ def lead_list(
                 WHERE changed_at <= $as_of AND lead_id IN (SELECT lead_id FROM page)
             ) AS x WHERE rn = 1
         ),
-        owner AS ({lead_owner_sql(engine, "IN (SELECT lead_id FROM page)")})
+        owner AS ({lead_owner_sql(engine, "SELECT lead_id FROM page")})
         SELECT l.lead_id, trim(coalesce(l.first_name, '') || ' ' || coalesce(l.last_name, ''))
                    AS name,
                l.email, l.company, l.title, l.channel, l.lead_source AS source,
@@ -134,7 +152,11 @@ def lead_list(
                sn.qualifies_mql, sn.mql_reason, sn.excluded_reason,
                ow.rep_id AS owner, r.name AS owner_name, l.created_at
         FROM page AS p JOIN leads AS l USING (lead_id)
-        LEFT JOIN score_snapshots AS sn ON sn.lead_id = l.lead_id AND sn.run_id = {LATEST_RUN_SQL}
+        LEFT JOIN (
+            -- only the page's snapshots (not a hash table of the whole run)
+            SELECT * FROM score_snapshots
+            WHERE run_id = {LATEST_RUN_SQL} AND lead_id IN (SELECT lead_id FROM page)
+        ) AS sn ON sn.lead_id = l.lead_id
         LEFT JOIN stage_now AS st ON st.lead_id = l.lead_id
         LEFT JOIN owner AS ow ON ow.lead_id = l.lead_id
         LEFT JOIN reps AS r ON r.rep_id = ow.rep_id
@@ -142,6 +164,10 @@ def lead_list(
         {**params, "ids": page},
     )
     return {"total": total, "limit": limit, "offset": offset, "sort": sort, "leads": rows}
+
+
+def _count(engine: Engine, matched: str, params: dict[str, Any]) -> int:
+    return int(engine.scalar(f"SELECT count(*) FROM ({matched}) AS m", params) or 0)
 
 
 def score_parts(
@@ -198,22 +224,34 @@ def lead_detail(engine: Engine, lead_id: str, query: ReportQuery) -> dict[str, A
     )
     owner = engine.fetch_dicts(
         f"""SELECT ow.rep_id, ow.basis, r.name, r.email, r.team
-        FROM ({lead_owner_sql(engine, "= $lead")}) AS ow
+        FROM ({lead_owner_sql(engine, "SELECT CAST($lead AS VARCHAR) AS lead_id")}) AS ow
         LEFT JOIN reps AS r ON r.rep_id = ow.rep_id""",
         ids,
     )
-    members = "(SELECT lead_id FROM leads WHERE lead_id = $lead OR merged_into = $lead)"
+    # The lead and its merged duplicates as a list of parameters: a constant list lets
+    # either store read just their rows of the big histories (an index, or DuckDB's
+    # pushed-down filter) instead of semi-joining every activity against a subquery.
+    members = [
+        str(r[0])
+        for r in engine.fetch(
+            "SELECT lead_id FROM leads WHERE lead_id = $lead OR merged_into = $lead "
+            "ORDER BY lead_id",
+            {"lead": lead_id},
+        )
+    ] or [lead_id]
+    ids.update({f"member{i}": member for i, member in enumerate(members)})
+    among = "IN (" + ", ".join(f"$member{i}" for i in range(len(members))) + ")"
     timeline = engine.fetch_dicts(
         f"""SELECT * FROM (
             SELECT a.occurred_at AS happened_at, 'activity' AS kind, a.activity_type AS what,
                    coalesce(ct.title, a.url) AS detail, a.source
             FROM activities AS a LEFT JOIN content AS ct ON ct.content_id = a.content_id
-            WHERE a.lead_id IN {members} AND a.occurred_at <= $as_of
+            WHERE a.lead_id {among} AND a.occurred_at <= $as_of
             UNION ALL
             SELECT t.touched_at, 'touch', coalesce(t.touch_type, 'touch'),
                    coalesce(cm.name, t.campaign_id), t.source
             FROM touches AS t LEFT JOIN campaigns AS cm ON cm.campaign_id = t.campaign_id
-            WHERE t.lead_id IN {members} AND t.touched_at <= $as_of
+            WHERE t.lead_id {among} AND t.touched_at <= $as_of
             UNION ALL
             SELECT d.decided_at, 'disposition', d.action,
                    concat_ws(' — ', d.reason, d.note, d.actor), d.source
@@ -226,9 +264,8 @@ def lead_detail(engine: Engine, lead_id: str, query: ReportQuery) -> dict[str, A
         ids,
     )
     deals = engine.fetch_dicts(
-        """SELECT opportunity_id, name, stage, amount, product, owner, created_at, closed_at
-        FROM opportunities WHERE lead_id IN (SELECT lead_id FROM leads
-                                             WHERE lead_id = $lead OR merged_into = $lead)
+        f"""SELECT opportunity_id, name, stage, amount, product, owner, created_at, closed_at
+        FROM opportunities WHERE lead_id {among}
         ORDER BY created_at""",
         ids,
     )

@@ -50,34 +50,70 @@ LATEST_RUN_SQL = (
 REP_MATCH = "(SELECT rep_id FROM reps WHERE $rep IN (rep_id, name, email) UNION ALL SELECT $rep)"
 
 
-def lead_owner_sql(engine: Engine, lead_filter: str | None = None) -> str:
+def lead_owner_sql(engine: Engine, leads: str | None = None) -> str:
     """One row per lead: the rep who owns it as of ``$as_of``, and how we know.
 
-    ``lead_filter`` (e.g. ``"= $lead"`` or ``"IN (SELECT lead_id FROM page)"``)
-    limits the work to some leads.
+    ``leads`` (a ``SELECT`` of ``lead_id``s, e.g. ``"SELECT $lead"`` or
+    ``"SELECT lead_id FROM page"``) limits the work to those leads.
 
     First that applies: the latest routing assignment, the owner of the lead's
     latest opportunity, the rep who last dispositioned it (an e-mail, mapped to
-    the rep), its account's owner.
+    the rep), its account's owner. A source is only read for leads no earlier
+    source already owns (a lead with an assignment never needs its deals,
+    verdicts or account looked at), so the final ranking sorts few rows and
+    accounts are looked up only for the leads still without an owner.
     """
-    only = f" AND {{lead}} {lead_filter}" if lead_filter else ""
-    parts = [
-        "SELECT lead_id, rep_id, 1 AS priority, assigned_at AS seen_at, 'assignment' AS basis "
-        "FROM assignments WHERE assigned_at <= $as_of AND rep_id IS NOT NULL"
-        + only.format(lead="lead_id"),
-        "SELECT coalesce(mg.merged_into, o.lead_id) AS lead_id, o.owner AS rep_id, "
-        "2 AS priority, o.created_at AS seen_at, 'opportunity' AS basis "
-        f"FROM opportunities AS o LEFT JOIN {MERGED} AS mg ON mg.merged_id = o.lead_id "
-        "WHERE o.lead_id IS NOT NULL AND o.owner IS NOT NULL AND o.created_at <= $as_of"
-        + only.format(lead="coalesce(mg.merged_into, o.lead_id)"),
-        "SELECT d.lead_id, coalesce(r.rep_id, d.actor) AS rep_id, 3 AS priority, "
-        "d.decided_at AS seen_at, 'disposition' AS basis "
-        "FROM dispositions AS d LEFT JOIN reps AS r ON lower(r.email) = lower(d.actor) "
-        "WHERE d.actor IS NOT NULL AND d.decided_at <= $as_of" + only.format(lead="d.lead_id"),
-        "SELECT l.lead_id, a.owner AS rep_id, 4 AS priority, NULL AS seen_at, 'account' AS basis "
-        "FROM leads AS l JOIN accounts AS a ON a.account_id = l.account_id "
-        "WHERE a.owner IS NOT NULL" + only.format(lead="l.lead_id"),
+    only = f" AND {{lead}} IN ({leads})" if leads else ""
+    sources = [
+        (
+            "SELECT lead_id, rep_id, 1 AS priority, assigned_at AS seen_at, "
+            "'assignment' AS basis FROM assignments "
+            "WHERE assigned_at <= $as_of AND rep_id IS NOT NULL" + only.format(lead="lead_id"),
+            "SELECT 1 FROM assignments AS xa WHERE xa.lead_id = {lead} "
+            "AND xa.assigned_at <= $as_of AND xa.rep_id IS NOT NULL",
+        ),
+        (
+            "SELECT coalesce(mg.merged_into, o.lead_id) AS lead_id, o.owner AS rep_id, "
+            "2 AS priority, o.created_at AS seen_at, 'opportunity' AS basis "
+            f"FROM opportunities AS o LEFT JOIN {MERGED} AS mg ON mg.merged_id = o.lead_id "
+            "WHERE o.lead_id IS NOT NULL AND o.owner IS NOT NULL AND o.created_at <= $as_of"
+            + only.format(lead="coalesce(mg.merged_into, o.lead_id)"),
+            "SELECT 1 FROM opportunities AS xo "
+            f"LEFT JOIN {MERGED} AS xm ON xm.merged_id = xo.lead_id "
+            "WHERE coalesce(xm.merged_into, xo.lead_id) = {lead} AND xo.owner IS NOT NULL "
+            "AND xo.created_at <= $as_of",
+        ),
+        (
+            "SELECT d.lead_id, coalesce(r.rep_id, d.actor) AS rep_id, 3 AS priority, "
+            "d.decided_at AS seen_at, 'disposition' AS basis "
+            "FROM dispositions AS d LEFT JOIN reps AS r ON lower(r.email) = lower(d.actor) "
+            "WHERE d.actor IS NOT NULL AND d.decided_at <= $as_of" + only.format(lead="d.lead_id"),
+            "SELECT 1 FROM dispositions AS xd WHERE xd.lead_id = {lead} "
+            "AND xd.actor IS NOT NULL AND xd.decided_at <= $as_of",
+        ),
     ]
+    leads_by_id = {0: "lead_id", 1: "coalesce(mg.merged_into, o.lead_id)", 2: "d.lead_id"}
+    parts = []
+    for i, (select, _) in enumerate(sources):
+        parts.append(
+            select
+            + "".join(
+                f" AND NOT EXISTS ({exists.format(lead=leads_by_id[i])})"
+                for _, exists in sources[:i]
+            )
+        )
+    # the account's owner, for the leads none of the above owns: they are found first,
+    # so the accounts are joined to those few leads rather than to every lead
+    unowned = "".join(
+        f" AND NOT EXISTS ({exists.format(lead='u.lead_id')})" for _, exists in sources
+    )
+    parts.append(
+        "SELECT l.lead_id, a.owner AS rep_id, 4 AS priority, NULL AS seen_at, "
+        f"'account' AS basis FROM (SELECT u.lead_id FROM ({leads or 'SELECT lead_id FROM leads'})"
+        f" AS u WHERE TRUE{unowned}) AS need "
+        "JOIN leads AS l ON l.lead_id = need.lead_id "
+        "JOIN accounts AS a ON a.account_id = l.account_id WHERE a.owner IS NOT NULL"
+    )
     union = " UNION ALL ".join(parts)
     return f"""SELECT lead_id, rep_id, basis FROM (
         SELECT lead_id, rep_id, basis, row_number() OVER (
@@ -189,13 +225,17 @@ LEAD_DEALS_SQL = f"""SELECT o.opportunity_id, coalesce(mg.merged_into, o.lead_id
     WHERE o.lead_id IS NOT NULL AND (o.created_at IS NULL OR o.created_at <= $as_of)"""
 
 
-def deal_scope(q: ReportQuery, engine: Engine) -> str:
+def deal_scope(q: ReportQuery, engine: Engine, *, channel: bool = False) -> str:
     """``SELECT`` of the opportunities a deal-level report looks at.
 
     The window applies to when the deal was created (engaged); ``rep`` is the
     deal owner, ``product`` its product; lead filters (channel, campaign,
     source, grade) match through the deal's lead, so deals without a lead only
     appear when no lead filter is set.
+
+    ``channel`` adds the channel of the deal's lead; without it the column is
+    empty and no lead is read, since looking up each deal's lead means probing
+    every lead (merged duplicates resolve through the small :data:`MERGED`).
     """
     seg = q.segment
     where = ["(o.created_at IS NULL OR o.created_at <= $as_of)"]
@@ -215,15 +255,17 @@ def deal_scope(q: ReportQuery, engine: Engine) -> str:
             ),
         )
         where.append(
-            f"coalesce(l.merged_into, o.lead_id) IN (SELECT lead_id FROM "
+            f"coalesce(mg.merged_into, o.lead_id) IN (SELECT lead_id FROM "
             f"({lead_scope(lead_seg, engine, window=None)}) AS sl)"
         )
-    return f"""SELECT o.opportunity_id, coalesce(l.merged_into, o.lead_id) AS lead_id,
+    lead_join = "LEFT JOIN leads AS l ON l.lead_id = o.lead_id" if channel else ""
+    return f"""SELECT o.opportunity_id, coalesce(mg.merged_into, o.lead_id) AS lead_id,
         o.account_id, o.amount, o.product, o.owner, o.created_at, o.closed_at,
         CASE WHEN o.stage IN ('won', 'lost') AND coalesce(o.closed_at <= $as_of, true)
              THEN o.stage ELSE 'open' END AS outcome,
-        l.channel
-    FROM opportunities AS o LEFT JOIN leads AS l ON l.lead_id = o.lead_id
+        {"l.channel" if channel else "CAST(NULL AS VARCHAR)"} AS channel
+    FROM opportunities AS o LEFT JOIN {MERGED} AS mg ON mg.merged_id = o.lead_id
+    {lead_join}
     WHERE {" AND ".join(where)}"""
 
 

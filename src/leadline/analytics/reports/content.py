@@ -43,7 +43,12 @@ def compute(ctx: ReportContext) -> ReportResult:
         if ctx.option("outcome") == "won"
         else (" UNION SELECT lead_id FROM leads WHERE converted")
     )
-    in_scope = lead_condition(q, ctx.engine, "c.lead_id", window="created")
+    lead = "coalesce(mg.merged_into, a.lead_id)"
+    in_scope = lead_condition(q, ctx.engine, lead, window="created")
+    # Reading every activity that names an asset is the cost floor of this report, so
+    # it is done once: each (asset, lead) pair, kept only for leads in scope (before
+    # grouping, so a segment shrinks the grouping too), with the asset's gating looked
+    # up from the small content table; assets and gating sides are counted from it.
     sql = f"""WITH scope AS ({lead_scope(q, ctx.engine)}),
         progress AS ({PROGRESS_SQL}),
         winners AS (SELECT p.lead_id FROM progress AS p WHERE {goal}{flagged}),
@@ -52,15 +57,16 @@ def compute(ctx: ReportContext) -> ReportResult:
                    (SELECT count(*) FROM scope WHERE lead_id IN (SELECT lead_id FROM winners))
                        AS converted
         ),
-        consumed AS (
-            SELECT a.content_id, coalesce(mg.merged_into, a.lead_id) AS lead_id
-            FROM activities AS a LEFT JOIN {MERGED} AS mg ON mg.merged_id = a.lead_id
-            WHERE a.content_id IS NOT NULL AND a.occurred_at <= $as_of
-            GROUP BY 1, 2
-        ),
         readers AS (
-            SELECT c.content_id, c.lead_id, c.lead_id IN (SELECT lead_id FROM winners) AS converted
-            FROM consumed AS c WHERE {in_scope}
+            SELECT pair.content_id, pair.lead_id, pair.gated,
+                   pair.lead_id IN (SELECT lead_id FROM winners) AS converted
+            FROM (
+                SELECT a.content_id, {lead} AS lead_id,
+                       a.content_id IN (SELECT content_id FROM content WHERE gated) AS gated
+                FROM activities AS a LEFT JOIN {MERGED} AS mg ON mg.merged_id = a.lead_id
+                WHERE a.content_id IS NOT NULL AND a.occurred_at <= $as_of AND {in_scope}
+                GROUP BY 1, 2, 3
+            ) AS pair
         ),
         per_asset AS (
             SELECT content_id, count(*) AS consumers,
@@ -68,24 +74,29 @@ def compute(ctx: ReportContext) -> ReportResult:
             FROM readers GROUP BY content_id
         ),
         per_lead AS (
-            -- one pass over the readers: which sides each lead read, and its outcome
-            SELECT r.lead_id, bool_or(coalesce(ct.gated, false)) AS read_gated,
-                   bool_or(NOT coalesce(ct.gated, false)) AS read_ungated,
-                   bool_or(r.converted) AS converted
-            FROM readers AS r LEFT JOIN content AS ct USING (content_id)
-            GROUP BY r.lead_id
+            -- which sides each lead read (a lead counts once per side)
+            SELECT lead_id, bool_or(gated) AS read_gated, bool_or(NOT gated) AS read_ungated,
+                   bool_or(converted) AS converted
+            FROM readers GROUP BY lead_id
         ),
-        gate_assets AS (
-            SELECT coalesce(ct.gated, false) AS gated, count(*) AS assets
-            FROM per_asset AS pa LEFT JOIN content AS ct USING (content_id) GROUP BY 1
+        sides AS (
+            SELECT count(*) FILTER (WHERE read_gated) AS gated_consumers,
+                   count(*) FILTER (WHERE read_gated AND converted) AS gated_converted,
+                   count(*) FILTER (WHERE read_ungated) AS ungated_consumers,
+                   count(*) FILTER (WHERE read_ungated AND converted) AS ungated_converted
+            FROM per_lead
         ),
         per_gate AS (
-            SELECT ga.gated, ga.assets, count(pl.lead_id) AS consumers,
-                   count(pl.lead_id) FILTER (WHERE pl.converted) AS converted
-            FROM gate_assets AS ga
-            LEFT JOIN per_lead AS pl
-                   ON (ga.gated AND pl.read_gated) OR (NOT ga.gated AND pl.read_ungated)
-            GROUP BY ga.gated, ga.assets
+            SELECT ga.gated, ga.assets,
+                   CASE WHEN ga.gated THEN sd.gated_consumers ELSE sd.ungated_consumers END
+                       AS consumers,
+                   CASE WHEN ga.gated THEN sd.gated_converted ELSE sd.ungated_converted END
+                       AS converted
+            FROM (
+                SELECT coalesce(ct.gated, false) AS gated, count(*) AS assets
+                FROM per_asset AS pa LEFT JOIN content AS ct USING (content_id) GROUP BY 1
+            ) AS ga
+            CROSS JOIN sides AS sd
         )
         SELECT 'asset' AS part, pa.content_id, ct.title, ct.content_type, ct.journey_stage,
                coalesce(ct.gated, false) AS gated, NULL AS assets, pa.consumers, pa.converted,

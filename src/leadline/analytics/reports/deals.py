@@ -53,7 +53,7 @@ def measures(prefix: str = "") -> str:
 def compute(ctx: ReportContext) -> ReportResult:
     q = ctx.query
     by = ctx.option("by")
-    source = f"""({deal_scope(q, ctx.engine)}) AS d
+    source = f"""({deal_scope(q, ctx.engine, channel=by == "channel")}) AS d
         LEFT JOIN accounts AS a ON a.account_id = d.account_id"""
     rows = ctx.fetch(
         f"""SELECT {KEYS[by]} AS key, {measures()} FROM {source}

@@ -18,8 +18,8 @@ from leadline.analytics.scope import (
     ratio,
 )
 
-# Owners are looked up only for leads that became MQLs (the ones the table counts).
-OWNED = "IN (SELECT lead_id FROM stage_history WHERE to_stage = 'mql')"
+# Owners are looked up only for the MQLs the table counts (the window's, in scope).
+OWNED = "SELECT lead_id FROM window_mqls"
 
 
 def _window(column: str, ctx: ReportContext) -> str:
@@ -73,14 +73,17 @@ def compute(ctx: ReportContext) -> ReportResult:
               AND {_window("c.started_at", ctx)} AND {in_scope("c.lead_id")}
             GROUP BY c.rep_id
         ),
+        window_mqls AS (
+            SELECT p.lead_id, p.best_rank FROM progress AS p
+            WHERE p.mql_at IS NOT NULL AND {_window("p.mql_at", ctx)}
+              AND {in_scope("p.lead_id")}
+        ),
         owned AS (
             SELECT ow.rep_id AS rep, count(*) AS mqls_owned,
                    count(*) FILTER (WHERE p.best_rank >= 3) AS sqls,
                    count(*) FILTER (WHERE p.best_rank >= 4) AS became_pipeline
-            FROM progress AS p
+            FROM window_mqls AS p
             JOIN ({lead_owner_sql(ctx.engine, OWNED)}) AS ow USING (lead_id)
-            WHERE p.mql_at IS NOT NULL AND {_window("p.mql_at", ctx)}
-              AND {in_scope("p.lead_id")}
             GROUP BY ow.rep_id
         ),
         deals AS (

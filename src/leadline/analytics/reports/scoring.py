@@ -19,6 +19,15 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from leadline.analytics.deciles import (
+    ScoreGroup,
+    auc,
+    decile_rows,
+    ratio,
+    sql_round,
+    straddling,
+)
+from leadline.analytics.deciles import deciles as find_deciles
 from leadline.analytics.query import FieldProblem, ReportInputError
 from leadline.analytics.registry import (
     Column,
@@ -35,13 +44,11 @@ from leadline.analytics.scope import (
     OUTCOMES,
     PROGRESS_SQL,
     lead_condition,
-    ratio,
 )
 
 
 def compute(ctx: ReportContext) -> ReportResult:
     q = ctx.query
-    outcome = OUTCOMES[ctx.option("outcome")]
     run = ctx.option("run")
     if run == "latest":
         run_sql = LATEST_RUN_SQL
@@ -49,126 +56,140 @@ def compute(ctx: ReportContext) -> ReportResult:
         run_sql = str(int(run))
     else:
         raise ReportInputError([FieldProblem("run", "use 'latest' or a score run id")])
-    # snapshots, not every lead, drive the joins (a run scored each lead once); the
-    # per-lead rows are kept in a scratch table because three questions read them
-    scored_sql = f"""WITH progress AS ({PROGRESS_SQL})
-            SELECT sn.lead_id, sn.score, sn.grade, sn.qualifies_mql,
-                   {outcome} AS converted,
-                   coalesce(p.best_rank >= 1, false) AS reached_mql,
-                   coalesce(p.best_rank = 5, false) AS won,
-                   p.mql_at IS NOT NULL AND p.mql_at <= p.won_at AS won_via_mql
-            FROM score_snapshots AS sn
-            LEFT JOIN progress AS p ON p.lead_id = sn.lead_id
-            LEFT JOIN (SELECT lead_id, true AS flagged_converted FROM leads WHERE converted)
-                AS s ON s.lead_id = sn.lead_id
-            WHERE sn.run_id = {run_sql}
-              AND {lead_condition(q, ctx.engine, "sn.lead_id", window="created")}"""
-    with ctx.scratch(scored_sql) as scratch:
-        return _compute(ctx, scratch, run_sql)
-
-
-def _compute(ctx: ReportContext, scratch: str, run_sql: str) -> ReportResult:
-    q = ctx.query
-    base = f"""WITH scored AS (SELECT * FROM {scratch}),
-        overall AS (SELECT count(*) AS n, count(*) FILTER (WHERE converted) AS pos FROM scored)"""
-    deciles = ctx.fetch(
-        f"""{base},
-        ranked AS (
-            SELECT *, ntile(10) OVER (ORDER BY score DESC, lead_id) AS decile FROM scored
-        ),
-        per AS (
-            SELECT decile, count(*) AS leads, min(score) AS min_score, max(score) AS max_score,
-                   avg(score) AS mean_score, count(*) FILTER (WHERE converted) AS converted
-            FROM ranked GROUP BY decile
+    # One pass over the run's snapshots (a run scored each lead once) answers every
+    # question by score and by grade at once (grouping sets); the deciles come from
+    # the score groups (see leadline.analytics.deciles), not from sorting every lead.
+    rows = ctx.fetch(
+        f"""WITH {_scored_sql(ctx, run_sql, money=True)},
+        grouped AS (
+            SELECT GROUPING(sc.grade) AS by_score, sc.score, sc.grade, count(*) AS leads,
+                   count(*) FILTER (WHERE sc.converted) AS converted,
+                   count(*) FILTER (WHERE sc.reached_mql) AS mqls,
+                   count(*) FILTER (WHERE sc.won) AS won,
+                   count(*) FILTER (WHERE sc.won_via_mql) AS won_via_mql,
+                   sum(sc.won_revenue) AS won_revenue,
+                   sum(sc.won_revenue) FILTER (WHERE sc.won_via_mql) AS won_revenue_via_mql
+            FROM scored AS sc
+            GROUP BY GROUPING SETS ((sc.score), (sc.grade))
         )
-        SELECT decile, leads, round(min_score, 1) AS min_score, round(max_score, 1) AS max_score,
-               round(mean_score, 1) AS mean_score, converted,
-               {ratio("converted", "leads")} AS conversion_rate,
-               {ratio("CAST(converted AS DOUBLE) / leads", "CAST(o.pos AS DOUBLE) / o.n", 2)}
-                   AS lift,
-               {ratio("sum(converted) OVER (ORDER BY decile)", "o.pos")} AS cumulative_capture,
-               {
-            ratio(
-                "CAST(sum(converted) OVER (ORDER BY decile) AS DOUBLE) "
-                "/ sum(leads) OVER (ORDER BY decile)",
-                "CAST(o.pos AS DOUBLE) / o.n",
-                2,
-            )
-        } AS cumulative_lift
-        FROM per CROSS JOIN overall AS o ORDER BY decile"""
+        SELECT r.run_id, g.* FROM (SELECT {run_sql} AS run_id) AS r
+        LEFT JOIN grouped AS g ON TRUE"""
     )
-    grades = ctx.fetch(
-        f"""{base},
-        money AS (
-            SELECT sc.grade, sum(d.amount) FILTER (WHERE d.is_won) AS won_revenue
-            FROM ({LEAD_DEALS_SQL}) AS d JOIN scored AS sc USING (lead_id) GROUP BY sc.grade
-        )
-        SELECT g.grade, count(*) AS leads,
-               count(*) FILTER (WHERE reached_mql) AS mqls,
-               count(*) FILTER (WHERE converted) AS converted,
-               {ratio("count(*) FILTER (WHERE converted)", "count(*)")} AS conversion_rate,
-               {
-            ratio(
-                "CAST(count(*) FILTER (WHERE converted) AS DOUBLE) / count(*)",
-                "CAST(max(o.pos) AS DOUBLE) / max(o.n)",
-                2,
-            )
-        } AS lift,
-               count(*) FILTER (WHERE won) AS won,
-               round(coalesce(max(m.won_revenue), 0), 2) AS won_revenue
-        FROM scored AS g CROSS JOIN overall AS o LEFT JOIN money AS m USING (grade)
-        GROUP BY g.grade ORDER BY g.grade"""
+    groups = [
+        ScoreGroup(float(r["score"]), int(r["leads"]), int(r["converted"]))
+        for r in rows
+        if r["by_score"] == 1
+    ]
+    by_grade = sorted((r for r in rows if r["by_score"] == 0), key=lambda r: r["grade"])
+    leads = sum(g.leads for g in groups)
+    converted = sum(g.converted for g in groups)
+    deciles = decile_rows(
+        find_deciles(groups, _ties(ctx, run_sql, straddling(groups))), leads, converted
     )
-    head = ctx.fetch(
-        f"""{base},
-        by_score AS (
-            SELECT score, count(*) FILTER (WHERE converted) AS pos,
-                   count(*) FILTER (WHERE NOT converted) AS neg
-            FROM scored GROUP BY score
-        ),
-        ranked AS (
-            -- Mann-Whitney on grouped scores: each converted lead beats the non-converted
-            -- ones below its score and ties half of those at it (the ranks' AUC)
-            SELECT pos, neg, coalesce(sum(neg) OVER (ORDER BY score ROWS BETWEEN UNBOUNDED
-                   PRECEDING AND 1 PRECEDING), 0) AS neg_below
-            FROM by_score
-        ),
-        won_money AS (
-            SELECT sum(d.amount) FILTER (WHERE d.is_won) AS won_revenue,
-                   sum(d.amount) FILTER (WHERE d.is_won AND sc.won_via_mql) AS via_mql_revenue
-            FROM ({LEAD_DEALS_SQL}) AS d JOIN scored AS sc USING (lead_id)
-        )
-        SELECT (SELECT n FROM overall) AS leads, (SELECT pos FROM overall) AS converted,
-               (SELECT sum(r.pos * (r.neg_below + r.neg / 2.0e0))
-                       / nullif(CAST(max(o.pos) AS DOUBLE) * (max(o.n) - max(o.pos)), 0)
-                FROM ranked AS r CROSS JOIN overall AS o) AS auc,
-               (SELECT count(*) FILTER (WHERE won) FROM scored) AS won_leads,
-               (SELECT count(*) FILTER (WHERE won_via_mql) FROM scored) AS won_via_mql,
-               (SELECT won_revenue FROM won_money) AS won_revenue,
-               (SELECT via_mql_revenue FROM won_money) AS won_revenue_via_mql,
-               {run_sql} AS run_id"""
-    )[0]
+    base = float(converted) / leads if leads else 0.0
+    grades = [
+        {
+            "grade": r["grade"],
+            "leads": r["leads"],
+            "mqls": r["mqls"],
+            "converted": r["converted"],
+            "conversion_rate": ratio(r["converted"], r["leads"]),
+            "lift": ratio(float(r["converted"]) / r["leads"], base, 2),
+            "won": r["won"],
+            "won_revenue": sql_round(float(r["won_revenue"] or 0), 2),
+        }
+        for r in by_grade
+    ]
     rates = [d["conversion_rate"] for d in deciles if d["conversion_rate"] is not None]
-    won_leads = int(head["won_leads"] or 0)
-    won_revenue = float(head["won_revenue"] or 0)
+    won_leads = sum(int(r["won"]) for r in by_grade)
+    won_via_mql = sum(int(r["won_via_mql"]) for r in by_grade)
+    revenue = [float(r["won_revenue"]) for r in by_grade if r["won_revenue"] is not None]
+    via_mql = [
+        float(r["won_revenue_via_mql"]) for r in by_grade if r["won_revenue_via_mql"] is not None
+    ]
+    won_revenue = sum(revenue)
+    area = auc(groups)
     summary = {
-        "run_id": head["run_id"],
-        "leads": int(head["leads"] or 0),
-        "converted": int(head["converted"] or 0),
-        "auc": round(head["auc"], 4) if head["auc"] is not None else None,
+        "run_id": rows[0]["run_id"],
+        "leads": leads,
+        "converted": converted,
+        "auc": round(area, 4) if area is not None else None,
         "top_decile_lift": deciles[0]["lift"] if deciles else None,
         "monotonic": all(a >= b for a, b in pairwise(rates)),
         "won_leads": won_leads,
-        "won_via_mql": int(head["won_via_mql"] or 0),
-        "won_via_mql_share": (
-            round(int(head["won_via_mql"] or 0) / won_leads, 4) if won_leads else None
-        ),
+        "won_via_mql": won_via_mql,
+        "won_via_mql_share": round(won_via_mql / won_leads, 4) if won_leads else None,
         "won_revenue_via_mql_share": (
-            round(float(head["won_revenue_via_mql"] or 0) / won_revenue, 4) if won_revenue else None
+            round(sum(via_mql) / won_revenue, 4) if won_revenue else None
         ),
         "outcome": ctx.option("outcome"),
     }
     return ReportResult("scoring", REPORT.title, q, summary, {"deciles": deciles, "grades": grades})
+
+
+def _scored_sql(
+    ctx: ReportContext, run_sql: str, where: str = "TRUE", *, money: bool = False
+) -> str:
+    """CTEs ending in ``scored``: one row per lead the run scored, with its outcomes.
+
+    What is known about a lead besides its score (stage progress, the source's
+    converted flag and, with ``money``, its won deals) is gathered per lead
+    first, among the few leads that have any, so the run's million snapshots
+    are joined once rather than once per fact.
+    """
+    # the outcome reads the flag from the facts (`p`), not from a scope row
+    outcome = OUTCOMES[ctx.option("outcome")].replace("s.flagged_converted", "p.flagged_converted")
+    won = (
+        f""",
+        won_money AS (
+            SELECT d.lead_id, sum(d.amount) FILTER (WHERE d.is_won) AS won_revenue
+            FROM ({LEAD_DEALS_SQL}) AS d GROUP BY d.lead_id
+        )"""
+        if money
+        else ""
+    )
+    won_join = "FULL JOIN won_money AS m ON m.lead_id = coalesce(pr.lead_id, fl.lead_id)"
+    return f"""progress AS ({PROGRESS_SQL}){won},
+        facts AS (
+            SELECT {
+        "coalesce(pr.lead_id, fl.lead_id, m.lead_id)"
+        if money
+        else "coalesce(pr.lead_id, fl.lead_id)"
+    } AS lead_id,
+                   pr.best_rank, pr.mql_at, pr.won_at, fl.flagged_converted,
+                   {"m.won_revenue" if money else "CAST(NULL AS DOUBLE)"} AS won_revenue
+            FROM progress AS pr
+            FULL JOIN (SELECT lead_id, true AS flagged_converted FROM leads WHERE converted)
+                AS fl ON fl.lead_id = pr.lead_id
+            {won_join if money else ""}
+        ),
+        scored AS (
+            SELECT sn.lead_id, sn.score, sn.grade,
+                   {outcome} AS converted,
+                   coalesce(p.best_rank >= 1, false) AS reached_mql,
+                   coalesce(p.best_rank = 5, false) AS won,
+                   p.mql_at IS NOT NULL AND p.mql_at <= p.won_at AS won_via_mql,
+                   p.won_revenue
+            FROM score_snapshots AS sn
+            LEFT JOIN facts AS p ON p.lead_id = sn.lead_id
+            WHERE sn.run_id = {run_sql} AND {where}
+              AND {lead_condition(ctx.query, ctx.engine, "sn.lead_id", window="created")}
+        )"""
+
+
+def _ties(ctx: ReportContext, run_sql: str, scores: list[float]) -> dict[float, list[bool]]:
+    """The outcomes of the leads of scores that straddle a decile cut, in lead_id order."""
+    if not scores:
+        return {}
+    rows = ctx.engine.fetch(
+        f"""WITH {_scored_sql(ctx, run_sql, "sn.score IN (SELECT unnest($tie_scores))")}
+        SELECT score, converted FROM scored ORDER BY score, lead_id""",
+        {**ctx.query.params(), "tie_scores": scores},
+    )
+    ties: dict[float, list[bool]] = {}
+    for score, converted in rows:
+        ties.setdefault(float(score), []).append(bool(converted))
+    return ties
 
 
 REPORT = Report(

@@ -41,11 +41,14 @@ def compute(ctx: ReportContext) -> ReportResult:
             SELECT * FROM ({PROGRESS_SQL}) AS ap WHERE {in_scope("ap.lead_id")}
         ),
         moves AS (
+            -- each stay ends at the lead's next move: the next row in one sort by lead,
+            -- time and id when it is the same lead (cheaper than partitioning by lead)
             SELECT h.lead_id, h.to_stage, h.changed_at,
-                   lead(h.changed_at) OVER (PARTITION BY h.lead_id
-                                            ORDER BY h.changed_at, h.transition_id) AS left_at
+                   CASE WHEN lead(h.lead_id) OVER by_lead = h.lead_id
+                        THEN lead(h.changed_at) OVER by_lead END AS left_at
             FROM stage_history AS h
             WHERE h.changed_at <= $as_of AND {in_scope("h.lead_id")}
+            WINDOW by_lead AS (ORDER BY h.lead_id, h.changed_at, h.transition_id)
         ),
         deals AS ({deal_scope(q, ctx.engine)}),
         durations AS (
