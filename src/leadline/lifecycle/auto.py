@@ -31,6 +31,7 @@ from leadline.contract.schema import Contract
 from leadline.lifecycle.history import ACCOUNT_STAGE_AS_OF_SQL, STAGE_AS_OF_SQL
 from leadline.lifecycle.moves import HISTORY_LOCK
 from leadline.store.base import Engine
+from leadline.store.lookups import keyed
 
 _LAST_CHANGE = "(SELECT lead_id, max(changed_at) AS last_at FROM stage_history GROUP BY lead_id)"
 _SURVIVOR_ACTIVITY = """(
@@ -59,15 +60,21 @@ WHERE rn = 1
 """
 _SCOPED_LAST_CHANGE = """(SELECT lead_id, max(changed_at) AS last_at FROM stage_history
     WHERE lead_id = ANY($lead_ids) GROUP BY lead_id)"""
-_SCOPED_SURVIVOR_ACTIVITY = """(
+
+
+def _scoped_survivor_activity(members: list[str]) -> tuple[str, dict[str, object]]:
+    acts, a_params = keyed("lead_id, occurred_at", "activities", "lead_id", members, name="a")
+    leads, l_params = keyed("lead_id, merged_into", "leads", "lead_id", members, name="l")
+    sql = f"""(
     SELECT coalesce(l.merged_into, a.lead_id) AS lead_id,
            max(CASE WHEN a.occurred_at <= $as_of THEN a.occurred_at END) AS last_activity
-    FROM activities AS a
-    LEFT JOIN (SELECT lead_id, merged_into FROM leads WHERE lead_id = ANY($members)) AS l
-        ON l.lead_id = a.lead_id
-    WHERE a.lead_id = ANY($members)
+    FROM ({acts}) AS a
+    LEFT JOIN ({leads}) AS l ON l.lead_id = a.lead_id
     GROUP BY 1
 )"""
+    return sql, {**a_params, **l_params}
+
+
 _INSERT = (
     "INSERT INTO stage_history (transition_id, lead_id, from_stage, to_stage, changed_at, "
     "actor, reason, note, source, contract_version, score_run_id) "
@@ -106,10 +113,10 @@ def members_of(engine: Engine, lead_ids: Sequence[str]) -> list[str]:
     """The leads themselves and every lead merged into them (whose activity they own)."""
     if not lead_ids:
         return []
+    own, params = keyed("lead_id", "leads", "lead_id", list(lead_ids))
     rows = engine.fetch(
-        "SELECT lead_id FROM leads WHERE lead_id = ANY($ids) "
-        "UNION SELECT lead_id FROM leads WHERE merged_into = ANY($ids)",
-        {"ids": list(lead_ids)},
+        f"{own} UNION SELECT lead_id FROM leads WHERE merged_into = ANY($ids)",
+        {**params, "ids": list(lead_ids)},
     )
     return sorted({str(r[0]) for r in rows} | set(lead_ids))
 
@@ -155,12 +162,9 @@ def apply_auto_transitions(
     mql_params = {**params, "since": since or as_of}
     if lead_ids is not None:
         ids = sorted(set(lead_ids))
-        mql_params.update(lead_ids=ids, members=members_of(engine, ids))
-        stage_as_of, last_change, survivor_activity = (
-            _SCOPED_STAGE_AS_OF,
-            _SCOPED_LAST_CHANGE,
-            _SCOPED_SURVIVOR_ACTIVITY,
-        )
+        survivor_activity, lookups = _scoped_survivor_activity(members_of(engine, ids))
+        mql_params.update(lead_ids=ids, **lookups)
+        stage_as_of, last_change = _SCOPED_STAGE_AS_OF, _SCOPED_LAST_CHANGE
     # The moment a lead qualified: its last activity in (since, as_of], never
     # before its last recorded change.
     qualified_at = (

@@ -28,6 +28,7 @@ from sqlglot import exp
 
 from leadline.contract.compiler import CompiledContract
 from leadline.store.base import Engine
+from leadline.store.lookups import keyed
 
 # Base table -> its copy.  Everything else (content, catalogs) is read as is.
 COPIES = {
@@ -81,34 +82,25 @@ class Slice:
         self._ensure()
         ids = sorted(set(lead_ids))
 
-        def column(sql: str, params: dict[str, Any]) -> list[str]:
+        def column(select: str, table: str, key: str, keys: list[str]) -> list[str]:
+            sql, params = keyed(select, table, key, keys)
             return [str(r[0]) for r in engine.fetch(sql, params) if r[0] is not None]
 
-        accounts = column(
-            "SELECT DISTINCT account_id FROM leads WHERE lead_id = ANY($ids)", {"ids": ids}
+        accounts = sorted(set(column("account_id", "leads", "lead_id", ids)))
+        people = sorted(set(ids) | set(column("lead_id", "leads", "account_id", accounts)))
+        merged = engine.fetch(  # no index: merged_into is mostly empty and scans fast
+            "SELECT lead_id FROM leads WHERE merged_into = ANY($p)", {"p": people}
         )
-        people = sorted(
-            set(ids)
-            | set(column("SELECT lead_id FROM leads WHERE account_id = ANY($a)", {"a": accounts}))
-        )
-        members = sorted(
-            set(people)
-            | set(column("SELECT lead_id FROM leads WHERE merged_into = ANY($p)", {"p": people}))
-        )
+        members = sorted(set(people) | {str(r[0]) for r in merged})
         for copy in COPIES.values():
             engine.execute(f"DELETE FROM {copy}")
-        engine.execute(
-            f"INSERT INTO {COPIES['leads']} SELECT * FROM leads WHERE lead_id = ANY($m)",
-            {"m": members},
-        )
-        engine.execute(
-            f"INSERT INTO {COPIES['accounts']} SELECT * FROM accounts WHERE account_id = ANY($a)",
-            {"a": accounts},
-        )
-        engine.execute(
-            f"INSERT INTO {COPIES['activities']} SELECT * FROM activities WHERE lead_id = ANY($m)",
-            {"m": members},
-        )
+        for table, key, keys in (
+            ("leads", "lead_id", members),
+            ("accounts", "account_id", accounts),
+            ("activities", "lead_id", members),
+        ):
+            sql, params = keyed("*", table, key, keys)
+            engine.execute(f"INSERT INTO {COPIES[table]} {sql}", params)
 
     def snapshots(self, as_of: datetime, lead_ids: list[str]) -> list[dict[str, Any]]:
         """The plan's snapshot rows for ``lead_ids`` (loaded first)."""

@@ -201,8 +201,12 @@ class PostgresEngine(Engine):
         args = self._args(params)
         try:
             for text in statements:
-                # e.g. the DROP that CREATE OR REPLACE became takes no parameters
-                cur.execute(text.encode(), args if _PLACEHOLDER.search(text) else None)
+                # e.g. the DROP that CREATE OR REPLACE became takes no parameters;
+                # without parameters psycopg sends the text as is: undo the %-escaping
+                if _PLACEHOLDER.search(text):
+                    cur.execute(text.encode(), args)
+                else:
+                    cur.execute(text.replace("%%", "%").encode())
         except psycopg.Error as err:
             cur.close()
             err.add_note(f"in: {_short(text)}")

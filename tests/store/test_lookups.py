@@ -1,0 +1,30 @@
+"""Key lookups in short lists: the same rows as one IN list, on every engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from leadline.store.base import Engine
+from leadline.store.lookups import KEYS_PER_LOOKUP, keyed
+
+
+@pytest.mark.parametrize("n", [0, 1, KEYS_PER_LOOKUP, KEYS_PER_LOOKUP + 1, 3 * KEYS_PER_LOOKUP + 7])
+def test_a_chunked_lookup_reads_exactly_the_rows_of_its_keys(engine: Engine, n: int) -> None:
+    engine.execute("CREATE TABLE t (k VARCHAR, v INTEGER)")
+    engine.execute(
+        "INSERT INTO t SELECT 'k' || CAST(i % 300 AS VARCHAR), i FROM range(900) AS r(i)"
+    )
+    keys = [f"k{i}" for i in range(0, 2 * n, 2)]  # every other key, some past the table's
+    sql, params = keyed("k, v", "t", "k", keys)
+    assert sql.count("UNION ALL") == max(0, (n - 1) // KEYS_PER_LOOKUP)
+    got = sorted(engine.fetch(f"SELECT k, v FROM ({sql}) AS x", params))
+    want = sorted(engine.fetch("SELECT k, v FROM t WHERE k = ANY($keys)", {"keys": keys}))
+    assert got == want
+    assert len(got) == 3 * sum(1 for k in keys if int(k[1:]) < 300)
+
+
+def test_two_lookups_in_one_statement_keep_their_parameters_apart() -> None:
+    a_sql, a = keyed("*", "a", "id", ["x"], name="a")
+    b_sql, b = keyed("*", "b", "id", ["y"], name="b")
+    assert a == {"a0": ["x"]} and b == {"b0": ["y"]}
+    assert "$a0" in a_sql and "$b0" in b_sql
