@@ -33,6 +33,17 @@ def lit(value: object) -> str:
     return exp.Literal.string(str(value)).sql(dialect="duckdb")
 
 
+def exact_sum(value: str) -> str:
+    """``sum(value)`` of DOUBLEs that does not depend on the order rows arrive in.
+
+    A parallel GROUP BY adds each group's rows in whatever order its threads
+    meet them, so a plain floating-point sum can differ in the last bit from
+    one run to the next; summing at fixed point (18 decimals, far below a
+    DOUBLE's precision for points) is exact, so a replay gives the same number.
+    """
+    return f"CAST(sum(CAST({value} AS DECIMAL(38, 18))) AS DOUBLE)"
+
+
 def text_list(values: Sequence[object], *, lower: bool = True) -> str:
     """``('a', 'b')`` for an IN list; text lower-cased when compared case-insensitively."""
     items = [str(v).lower() if lower else str(v) for v in values]

@@ -3,8 +3,8 @@
 Order is the contract's: competitor domain, free mail without a company,
 each exclusion rule, each activity signal.  Field reasons are computed per
 lead row in ``_ll_people`` (``field_exclusion``); activity signals are counts
-in the shared per-lead ``_ll_flags`` aggregate, so they cost one pass over the
-activities together with the triggers.
+in the shared per-lead ``_ll_flags`` aggregate, counted in the same pass over the
+activities as engagement and the triggers.
 """
 
 from __future__ import annotations
@@ -38,12 +38,12 @@ def field_exclusion_sql(ex: Exclusions) -> str:
     return "CASE " + " ".join(whens) + " END"
 
 
-def signal_aggregates(ex: Exclusions) -> list[str]:
-    """``count(*) FILTER (…) AS signal_<i>`` over ``_ll_acts`` (everything up to T)."""
-    return [
-        f"count(*) FILTER (WHERE {activity_match(s)}) AS signal_{i}"
-        for i, s in enumerate(ex.activity_signals)
-    ]
+def signal_flags(ex: Exclusions) -> list[tuple[str, str]]:
+    """``(signal_<i>, condition)`` over an activity ``x`` (everything up to T).
+
+    Counted per lead by the engagement pass (``_ll_flags.signal_<i>``).
+    """
+    return [(f"signal_{i}", activity_match(s)) for i, s in enumerate(ex.activity_signals)]
 
 
 def excluded_reason_sql(ex: Exclusions) -> str:

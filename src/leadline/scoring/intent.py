@@ -16,12 +16,18 @@ intent pools the evidence of all the account's contacts.
 from __future__ import annotations
 
 from leadline.contract.schema import JOURNEY_STAGES, Intent
+from leadline.scoring import activities
 from leadline.scoring.common import array_lit, lit, text_list
 
 EVIDENCE = "_ll_intent_ev"
 
 
-def evidence_cte(intent: Intent) -> tuple[str, str]:
+def evidence_cte(intent: Intent, *, lead_filter: bool) -> tuple[str, str]:
+    """``_ll_intent_ev``: per (lead, account, topic, stage) events and first age.
+
+    Its own pass over the activities, reading only those on content inside
+    ``lookback_days``, grouped straight away.
+    """
     where = [
         f"x.age_days <= {lit(float(intent.lookback_days))}",
         f"x.journey_stage IN {text_list(JOURNEY_STAGES, lower=False)}",
@@ -31,13 +37,19 @@ def evidence_cte(intent: Intent) -> tuple[str, str]:
     if intent.topics:
         where.append(f"x.topics && {array_lit(intent.topics)}")
         outer = f"WHERE u.topic IN {text_list(intent.topics, lower=False)} "
+    src = activities.source(
+        lead_filter=lead_filter,
+        window_days=intent.lookback_days,
+        content="inner",
+        where=("a.content_id IS NOT NULL",),
+    )
     return (
         EVIDENCE,
         "SELECT u.lead_id, u.account_id, u.topic, u.journey_stage, count(*) AS events, "
-        "max(u.age_days) AS first_age FROM (SELECT x.lead_id, x.account_id, "
-        "unnest(x.topics) AS topic, x.journey_stage, x.age_days FROM _ll_acts AS x "
-        f"WHERE {' AND '.join(where)}) AS u {outer}"
-        "GROUP BY u.lead_id, u.account_id, u.topic, u.journey_stage",
+        "max(u.age_days) AS first_age FROM (SELECT p.lead_id, p.account_id, "
+        f"unnest(x.topics) AS topic, x.journey_stage, x.age_days FROM {src} AS x "
+        f"JOIN _ll_people AS p ON p.lead_id = x.lead_id WHERE {' AND '.join(where)}) AS u "
+        f"{outer}GROUP BY u.lead_id, u.account_id, u.topic, u.journey_stage",
     )
 
 

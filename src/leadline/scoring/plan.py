@@ -5,23 +5,26 @@ The CTE chain (each a set-based SELECT; names are prefixed ``_ll_``)::
     _ll_people     scored leads (surviving, created by T) with fit flags,
                    fit_points, grade and the field-based exclusion reason
     _ll_keys       every lead id (merged ones too) → its survivor in _ll_people
-    _ll_acts       activities up to T, re-keyed to the survivor, with age in days
-                   and (when a rule needs it) the content's topics and stage
-    _ll_eng_*      engagement (see engagement.py)
-    _ll_intent_ev  topic evidence; _ll_lead_* / _ll_account_* intent per key
+                   (the lead-filtered plan's scope; learned features read it)
+    _ll_merged     merged lead → survivor (re-keys activities, see activities.py)
+    _ll_scope_acts (lead-filtered plan only) the scoped leads' activities
+    _ll_eng_*      engagement: ONE pass over the activities aggregating per
+                   (lead, rule) plus trigger/signal counts (see engagement.py)
+    _ll_intent_ev  topic evidence (its own pass over activities on content);
+                   _ll_lead_* / _ll_account_* intent per key
     _ll_flags      per lead: trigger and exclusion-signal activity counts
     _ll_scores     one row per lead: fit, engagement, intent, score, reasons
     _ll_accounts   MQA roll-up (only with stages.mqa)
 
 The snapshot and parts queries are two SELECTs over the same chain; the
-lead-filtered variant differs only in ``_ll_people``'s WHERE (the requested
-leads, plus their accounts' other leads when account roll-ups need them) and
-a final filter, so batch and single-lead scoring share every formula.
+lead-filtered variant differs only in scope predicates — ``_ll_people``'s
+WHERE (the requested leads, plus their accounts' other leads when account
+roll-ups need them), each activity pass reading only those leads' activities,
+and a final filter — so batch and single-lead scoring share every formula.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import sqlglot
@@ -29,9 +32,18 @@ from sqlglot import exp
 
 from leadline.contract.schema import Contract
 from leadline.errors import CompileError
-from leadline.scoring import accounts, engagement, exclusions, fit, intent, priority, triggers
+from leadline.scoring import (
+    accounts,
+    activities,
+    engagement,
+    exclusions,
+    fit,
+    intent,
+    priority,
+    triggers,
+)
 from leadline.scoring import model as learned
-from leadline.scoring.common import AS_OF, LEAD_IDS, age_days, lit, needs_content
+from leadline.scoring.common import AS_OF, LEAD_IDS, lit, needs_content
 
 SNAPSHOT_COLUMNS: tuple[str, ...] = (
     "lead_id",
@@ -68,19 +80,21 @@ PARTS_COLUMNS: tuple[str, ...] = (
 # CTEs worth materialising once when both the snapshot and the parts are written.
 SHARED_CTES: tuple[str, ...] = (
     "_ll_people",
-    "_ll_keys",
-    "_ll_acts",
-    "_ll_eng_events",
+    "_ll_merged",
     "_ll_eng_pairs",
-    "_ll_eng_rules",
+    "_ll_eng_binding",
+    "_ll_eng_capped",
     "_ll_engagement",
     "_ll_intent_ev",
     "_ll_lead_stages",
     "_ll_lead_journey",
     "_ll_lead_intent",
-    "_ll_flags",
     "_ll_scores",
 )
+# CTEs the plan asks the engine to compute once in a single statement.  Only
+# the lead-filtered activities: hinting the batch CTEs made DuckDB slower
+# (a single-statement batch snapshot took 12.8 s with them, 5.1 s without).
+MATERIALIZED_CTES: frozenset[str] = activities.MATERIALIZED
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,11 @@ class Plan:
 
     def query(self, body: str, materialized: frozenset[str] = frozenset()) -> exp.Select:
         """``WITH <ctes not materialized> <body>`` parsed into one sqlglot expression."""
-        withs = [f"{name} AS ({sql})" for name, sql in self.ctes if name not in materialized]
+        withs = [
+            f"{name} AS {'MATERIALIZED ' if name in MATERIALIZED_CTES else ''}({sql})"
+            for name, sql in self.ctes
+            if name not in materialized
+        ]
         text = ("WITH " + ", ".join(withs) + " " if withs else "") + body
         try:
             parsed = sqlglot.parse_one(text, read="duckdb")
@@ -120,14 +138,23 @@ def _people_cte(contract: Contract, lead_filter: bool) -> str:
         "l.merged_into IS NULL",
         f"(l.created_at IS NULL OR l.created_at <= {AS_OF})",
     ]
+    account_rows = "accounts"
     if lead_filter:
-        wanted = f"l.lead_id = ANY({LEAD_IDS})"
+        # Written as semi-joins on key lists, never as ``a OR b``: the filter
+        # then reaches the leads/accounts scans as a key lookup (an index
+        # scan), so scoring one lead does not read a million others.
+        wanted = f"SELECT UNNEST(CAST({LEAD_IDS} AS TEXT[]))"
+        their_accounts = (
+            f"SELECT r.account_id FROM leads AS r WHERE r.lead_id IN ({wanted}) "
+            "AND r.account_id IS NOT NULL"
+        )
         if contract.stages.mqa is not None:  # roll-ups need the whole account
-            wanted = (
-                f"({wanted} OR l.account_id IN (SELECT r.account_id FROM leads AS r "
-                f"WHERE r.lead_id = ANY({LEAD_IDS}) AND r.account_id IS NOT NULL))"
+            wanted += (
+                " UNION ALL SELECT m.lead_id FROM leads AS m "
+                f"WHERE m.account_id IN ({their_accounts})"
             )
-        scope.append(wanted)
+        scope.append(f"l.lead_id IN ({wanted})")
+        account_rows = f"(SELECT * FROM accounts WHERE account_id IN ({their_accounts}))"
     inner = ", ".join(
         [
             "l.lead_id AS lead_id",
@@ -140,60 +167,33 @@ def _people_cte(contract: Contract, lead_filter: bool) -> str:
         f"SELECT q.*, {fit.grade_sql('q.fit_points', contract.fit.grades)} AS grade "
         f"FROM (SELECT p.*, {fit.fit_points_sql(rules)} AS fit_points "
         f"FROM (SELECT {inner} FROM leads AS l "
-        "LEFT JOIN accounts AS a ON a.account_id = l.account_id "
+        f"LEFT JOIN {account_rows} AS a ON a.account_id = l.account_id "
         f"WHERE {' AND '.join(scope)}) AS p) AS q"
     )
 
 
 def _window_days(contract: Contract) -> float | None:
-    """Oldest activity any component reads (None: all history, for exclusion signals)."""
+    """Oldest activity the engagement pass reads (None: all history, for exclusion signals)."""
     if contract.exclude.activity_signals:
         return None
     days = [contract.behaviour.lookback_days]
     days += [t.within_days for t in contract.behaviour.triggers]
-    if contract.intent is not None:
-        days.append(contract.intent.lookback_days)
     return max(days)
 
 
-def _acts_cte(contract: Contract) -> str:
-    b = contract.behaviour
-    content = contract.intent is not None or needs_content(
-        [*b.rules, *b.triggers, *contract.exclude.activity_signals]
-    )
-    cols = [
-        "k.lead_id AS lead_id",
-        "k.account_id AS account_id",
-        "a.activity_type AS activity_type",
-        "a.url AS url",
-        "a.value AS value",
-        f"{age_days('a.occurred_at')} AS age_days",
-    ]
-    if content:
-        cols += ["c.topics AS topics", "c.journey_stage AS journey_stage"]
-        join = " LEFT JOIN content AS c ON c.content_id = a.content_id"
-    else:
-        cols += ["CAST(NULL AS VARCHAR[]) AS topics", "CAST(NULL AS VARCHAR) AS journey_stage"]
-        join = ""
-    where = f"a.occurred_at <= {AS_OF}"
-    window = _window_days(contract)
-    if window is not None:  # coarse pre-filter (one second of slack); components are exact
-        seconds = math.ceil(window * 86400) + 1
-        where += f" AND a.occurred_at >= {AS_OF} - INTERVAL '{seconds}' SECOND"
-    return (
-        f"SELECT {', '.join(cols)} FROM activities AS a "
-        f"JOIN _ll_keys AS k ON k.source_id = a.lead_id{join} WHERE {where}"
-    )
-
-
 def _flags_cte(contract: Contract) -> str:
-    aggs = [
-        *triggers.trigger_aggregates(contract.behaviour.triggers),
-        *exclusions.signal_aggregates(contract.exclude),
-    ]
-    if not aggs:
+    """Per-lead trigger and exclusion-signal counts, collected by the engagement pass."""
+    names = [n for n, _ in _flags(contract)]
+    if not names:
         return "SELECT CAST(NULL AS VARCHAR) AS lead_id WHERE FALSE"
-    return f"SELECT x.lead_id, {', '.join(aggs)} FROM _ll_acts AS x GROUP BY x.lead_id"
+    return f"SELECT e.lead_id, {', '.join('e.' + n for n in names)} FROM _ll_engagement AS e"
+
+
+def _flags(contract: Contract) -> list[tuple[str, str]]:
+    return [
+        *triggers.trigger_flags(contract.behaviour.triggers),
+        *exclusions.signal_flags(contract.exclude),
+    ]
 
 
 def _scores_cte(contract: Contract, with_model: bool = False) -> str:
@@ -291,6 +291,7 @@ def build_plan(
     ``model`` is the stored model the contract's ``model:`` section pins
     (resolved by the caller, since the plan never reads the store).
     """
+    b = contract.behaviour
     ctes: list[tuple[str, str]] = [
         ("_ll_people", _people_cte(contract, lead_filter)),
         (
@@ -298,11 +299,21 @@ def build_plan(
             "SELECT m.lead_id AS source_id, p.lead_id, p.account_id FROM leads AS m "
             "JOIN _ll_people AS p ON p.lead_id = coalesce(m.merged_into, m.lead_id)",
         ),
-        ("_ll_acts", _acts_cte(contract)),
-        *engagement.engagement_ctes(contract.behaviour),
+        activities.merged_cte(),
+    ]
+    if lead_filter:
+        ctes.append(activities.scope_cte())
+    ctes += [
+        *engagement.engagement_ctes(
+            b,
+            flags=_flags(contract),
+            lead_filter=lead_filter,
+            window_days=_window_days(contract),
+            content=needs_content([*b.rules, *b.triggers, *contract.exclude.activity_signals]),
+        ),
     ]
     if contract.intent is not None:
-        ctes.append(intent.evidence_cte(contract.intent))
+        ctes.append(intent.evidence_cte(contract.intent, lead_filter=lead_filter))
     ctes += intent.intent_ctes(contract.intent, "lead_id")
     ctes.append(("_ll_flags", _flags_cte(contract)))
     if model is not None:

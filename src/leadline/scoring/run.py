@@ -8,6 +8,7 @@ applying stage moves are the caller's job.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,6 +98,7 @@ def score_all(
     *,
     materialize: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    step_seconds: dict[str, float] | None = None,
 ) -> ScoreRunResult:
     """Write every lead's snapshot and parts for ``run_id``, in one transaction.
 
@@ -104,7 +106,10 @@ def score_all(
     (matched activities, per-rule engagement, intent, per-lead scores) are
     computed once into temp tables; without it each INSERT runs the whole
     chain (see docs/benchmarks.md for the measured difference).
-    ``progress(done, total)`` is called after each step of the plan.
+    ``progress(done, total)`` is called after each step of the plan; when
+    ``step_seconds`` is given, each step's wall time is recorded in it (by CTE
+    name, then ``write score_snapshots`` / ``write score_parts``) — the
+    benchmark reports where a run's time goes.
     """
     plan = compiled.plan(lead_ids=False)
     params: dict[str, Any] = {"as_of": as_of}
@@ -113,7 +118,13 @@ def score_all(
     steps = [n for n in compiled.shared_ctes if n in present] if materialize else []
     total = len(steps) + 2
 
-    def advance(step: int) -> None:
+    clock = [time.perf_counter()]
+
+    def advance(step: int, name: str) -> None:
+        if step_seconds is not None:
+            now = time.perf_counter()
+            step_seconds[name] = now - clock[0]
+            clock[0] = now
         if progress is not None:
             progress(step, total)
 
@@ -122,7 +133,7 @@ def score_all(
             for i, name in enumerate(steps, start=1):
                 engine.execute(_temp_table(name, plan.cte_query(name, done)), params)
                 done = done | {name}
-                advance(i)
+                advance(i, name)
             snap = _insert(
                 "score_snapshots", compiled.snapshot_columns, plan.query(plan.snapshot_body, done)
             )
@@ -130,9 +141,9 @@ def score_all(
                 "score_parts", compiled.parts_columns, plan.query(plan.parts_body, done)
             )
             leads = _count(engine, snap, {**params, "run_id": run_id})
-            advance(total - 1)
+            advance(total - 1, "write score_snapshots")
             written = _count(engine, parts, {**params, "run_id": run_id})
-            advance(total)
+            advance(total, "write score_parts")
         finally:
             for name in done:
                 engine.execute(f"DROP TABLE IF EXISTS {name}")

@@ -12,11 +12,14 @@ from leadline.contract.schema import Trigger
 from leadline.scoring.common import activity_match, lit
 
 
-def trigger_aggregates(triggers: list[Trigger]) -> list[str]:
-    """``count(*) FILTER (…) AS trigger_<i>``: matching activities inside each window."""
+def trigger_flags(triggers: list[Trigger]) -> list[tuple[str, str]]:
+    """``(trigger_<i>, condition)``: an activity (``x``) matching inside the trigger's window.
+
+    The engagement pass counts them per lead in the same read of the
+    activities (``_ll_flags.trigger_<i>``).
+    """
     return [
-        f"count(*) FILTER (WHERE {activity_match(t)} "
-        f"AND x.age_days <= {lit(float(t.within_days))}) AS trigger_{i}"
+        (f"trigger_{i}", f"{activity_match(t)} AND x.age_days <= {lit(float(t.within_days))}")
         for i, t in enumerate(triggers)
     ]
 
