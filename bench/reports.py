@@ -272,13 +272,17 @@ def run(scale: Scale, workdir: Path) -> Result:
     result.facts["load average (1 min) before / after timing"] = (
         f"{load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    started = time.perf_counter()
-    brief = pages._brief(ll, lead_id, as_of)
+    # The brief's first call in a process also renders and prepares the plan
+    # (once per process, not per page view): shown as the first run.
+    briefs: list[str | None] = []
+    first, fastest, cpu = best(lambda: briefs.append(pages._brief(ll, lead_id, as_of)), repeat)
+    slowest = max(slowest, fastest)
     result.timings.append(
         Timing(
-            "lead page handoff brief (routing.build_brief)",
-            time.perf_counter() - started,
-            "built" if brief else "not available for this lead",
+            "page lead detail: handoff brief (routing.build_brief)",
+            fastest,
+            f"first run {first:.3f} s; CPU {cpu:.3f} s"
+            + ("" if all(briefs) else "; not available for this lead"),
         )
     )
     ll.close()

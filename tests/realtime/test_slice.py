@@ -150,3 +150,18 @@ def test_only_the_three_lead_tables_are_swapped() -> None:
     assert "content AS c" in sql
     assert "main.accounts AS x" in sql  # a qualified name is left alone
     assert "JOIN _ll_slice_accounts" in sql
+
+
+def test_warming_prepares_both_queries_and_changes_no_answer(ll: Leadline) -> None:
+    copies = Slice(ll.engine, ll.compiled)
+    copies.warm()
+    prepared = ll.engine._prepared  # type: ignore[attr-defined]
+    assert copies.snapshot_sql in prepared
+    assert any(copies.parts_sql in text for text in prepared)
+    lead_ids = _lead_sets(ll)["account contacts"]
+    as_of = _as_of(ll)
+    copies.load(lead_ids)
+    _same(
+        copies.snapshots(as_of, lead_ids),
+        scoring.score_leads(ll.engine, ll.compiled, as_of, lead_ids),
+    )

@@ -17,6 +17,7 @@ from leadline.api.metrics import Metrics
 from leadline.app import Leadline
 from leadline.realtime.qualify import LivePlan, LiveResult
 from leadline.realtime.scheduler import Scheduler
+from leadline.realtime.slice import slice_for
 from leadline.realtime.worker import Qualifier
 
 
@@ -50,6 +51,9 @@ class Runtime:
         self.metrics = metrics
         contract = ll.loaded.contract
         self.plan = LivePlan(ll.compiled)
+        copies = slice_for(ll.engine, ll.compiled)
+        if copies is not None:
+            copies.warm()
         # The file import keeps a few fixed temp-table names on the one
         # connection: lead uploads run one at a time.
         self.import_lock = threading.Lock()
