@@ -304,14 +304,15 @@ class Leadline:
         """
         lead_id = self.resolve_lead(ref)
         at = as_of or utcnow()
-        snaps = few.lead_snapshots(self.engine, self.compiled, at, [lead_id])
+        snaps, parts = few.lead_scores(self.engine, self.compiled, at, [lead_id])
         if lead_id not in snaps:
             raise NotFound(
                 f"lead {lead_id!r} is not scored as of {at.isoformat()} "
                 "(unknown, merged into another lead, or created later)"
             )
-        parts = few.lead_parts(self.engine, self.compiled, at, [lead_id]).get(lead_id, [])
-        return scoring.Explanation(lead_id, at, self.compiled.version, snaps[lead_id], parts)
+        return scoring.Explanation(
+            lead_id, at, self.compiled.version, snaps[lead_id], parts.get(lead_id, [])
+        )
 
     def leads(
         self,

@@ -165,3 +165,24 @@ def test_warming_prepares_both_queries_and_changes_no_answer(ll: Leadline) -> No
         copies.snapshots(as_of, lead_ids),
         scoring.score_leads(ll.engine, ll.compiled, as_of, lead_ids),
     )
+
+
+def test_a_brief_and_an_explanation_copy_their_leads_rows_once(
+    ll: Leadline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadline.routing.brief import build_brief
+
+    loads: list[list[str]] = []
+    real = Slice.load
+
+    def counting(self: Slice, lead_ids: list[str]) -> None:
+        loads.append(list(lead_ids))
+        real(self, lead_ids)
+
+    monkeypatch.setattr(Slice, "load", counting)
+    lead = _lead_sets(ll)["account contacts"][0]
+    brief = build_brief(ll.engine, ll.compiled, lead, _as_of(ll))
+    explanation = ll.explain(lead, _as_of(ll))
+    assert loads == [[lead], [lead]]  # one copy each, not one per query
+    assert brief.reasons or brief.fit  # the parts came through
+    assert explanation.parts and explanation.snapshot["lead_id"] == lead

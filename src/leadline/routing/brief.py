@@ -28,6 +28,7 @@ from leadline.routing.scores import (
     compiled_for,
     contract_of,
     lead_parts,
+    lead_scores,
     lead_snapshots,
     order_parts,
 )
@@ -121,25 +122,13 @@ def build_briefs(
         return {}
     compiled = compiled_for(contract, version)
     terms = contract_of(contract)
-    snaps: dict[str, dict[str, Any]] = {}
-    if snapshots is not None:
-        rows = engine.fetch_dicts(
-            f"SELECT * FROM {snapshots} AS s WHERE s.lead_id = ANY($ids)", {"ids": ids}
-        )
-        snaps = {str(r["lead_id"]): r for r in rows}
-    scored_now = [i for i in ids if i not in snaps]  # not in the given rows: score them now
-    snaps.update(lead_snapshots(engine, compiled, as_of, scored_now))
+    if snapshots is None and parts is None:  # score them now, from one copy of their rows
+        snaps, parts_by_lead = lead_scores(engine, compiled, as_of, ids)
+    else:
+        snaps, parts_by_lead = _given_scores(engine, compiled, as_of, ids, snapshots, parts)
     ids = [i for i in ids if i in snaps]
     if not ids:
         return {}
-    parts_by_lead: dict[str, list[dict[str, Any]]] = {}
-    if parts is not None:
-        part_rows = engine.fetch_dicts(
-            f"SELECT * FROM {parts} AS p WHERE p.lead_id = ANY($ids)", {"ids": ids}
-        )
-        parts_by_lead = order_parts(part_rows)
-    missing_parts = [i for i in ids if i not in parts_by_lead]
-    parts_by_lead.update(lead_parts(engine, compiled, as_of, missing_parts))
     lookback = terms.intent.lookback_days if terms.intent else 90.0
     params: dict[str, Any] = {
         "ids": ids,
@@ -191,6 +180,35 @@ def build_briefs(
             sla=clocks.get(lead_id, []),
         )
     return out
+
+
+def _given_scores(
+    engine: Engine,
+    compiled: CompiledContract,
+    as_of: datetime,
+    ids: list[str],
+    snapshots: str | None,
+    parts: str | None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Scores from the relations a caller passed (a batch run's rows, a real-time
+    re-score); leads missing from them are scored now."""
+    snaps: dict[str, dict[str, Any]] = {}
+    if snapshots is not None:
+        rows = engine.fetch_dicts(
+            f"SELECT * FROM {snapshots} AS s WHERE s.lead_id = ANY($ids)", {"ids": ids}
+        )
+        snaps = {str(r["lead_id"]): r for r in rows}
+    snaps.update(lead_snapshots(engine, compiled, as_of, [i for i in ids if i not in snaps]))
+    ids = [i for i in ids if i in snaps]
+    parts_by_lead: dict[str, list[dict[str, Any]]] = {}
+    if parts is not None:
+        part_rows = engine.fetch_dicts(
+            f"SELECT * FROM {parts} AS p WHERE p.lead_id = ANY($ids)", {"ids": ids}
+        )
+        parts_by_lead = order_parts(part_rows)
+    missing = [i for i in ids if i not in parts_by_lead]
+    parts_by_lead.update(lead_parts(engine, compiled, as_of, missing))
+    return snaps, parts_by_lead
 
 
 # -- shaping rows ---------------------------------------------------------------

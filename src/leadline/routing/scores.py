@@ -115,19 +115,8 @@ def lead_parts(
     """Every lead's score parts, in explanation order (component, then biggest first)."""
     if not lead_ids:
         return {}
-    copies = slice_for(engine, compiled)
-    if copies is not None:
-        with engine.transaction():
-            copies.load(lead_ids)
-            table = copies.keep_parts(as_of, lead_ids)
-            return order_parts(
-                _dicts(
-                    engine,
-                    f"SELECT {', '.join(compiled.parts_columns)} FROM {table}",
-                    {},
-                    compiled.parts_columns,
-                )
-            )
+    if slice_for(engine, compiled) is not None:
+        return lead_scores(engine, compiled, as_of, lead_ids)[1]
     rows = _dicts(
         engine,
         _sql(engine, compiled, "parts"),
@@ -135,6 +124,27 @@ def lead_parts(
         compiled.parts_columns,
     )
     return order_parts(rows)
+
+
+def lead_scores(
+    engine: Engine, compiled: CompiledContract, as_of: datetime, lead_ids: list[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Snapshots and parts of a few leads together (on DuckDB, one copy of their rows)."""
+    if not lead_ids:
+        return {}, {}
+    copies = slice_for(engine, compiled)
+    if copies is None:
+        return (
+            lead_snapshots(engine, compiled, as_of, lead_ids),
+            lead_parts(engine, compiled, as_of, lead_ids),
+        )
+    with engine.transaction():
+        copies.load(lead_ids)
+        snaps = {str(r["lead_id"]): r for r in copies.snapshots(as_of, lead_ids)}
+        table = copies.keep_parts(as_of, lead_ids)
+        columns = compiled.parts_columns
+        rows = _dicts(engine, f"SELECT {', '.join(columns)} FROM {table}", {}, columns)
+    return snaps, order_parts(rows)
 
 
 def order_parts(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
