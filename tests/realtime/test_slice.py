@@ -186,3 +186,15 @@ def test_a_brief_and_an_explanation_copy_their_leads_rows_once(
     assert loads == [[lead], [lead]]  # one copy each, not one per query
     assert brief.reasons or brief.fit  # the parts came through
     assert explanation.parts and explanation.snapshot["lead_id"] == lead
+
+
+def test_the_copies_carry_only_the_columns_the_plan_names(ll: Leadline) -> None:
+    copies = Slice(ll.engine, ll.compiled)
+    lead_ids = _lead_sets(ll)["busiest"]
+    copies.load(lead_ids)
+    assert {"lead_id", "occurred_at", "activity_type"} <= copies.read
+    assert "source_event_id" not in copies.read  # never scored: left out of the copy
+    copied = ll.engine.fetch(
+        f"SELECT count(*), count(source_event_id), count(occurred_at) FROM {COPIES['activities']}"
+    )[0]
+    assert copied[0] > 0 and copied[1] == 0 and copied[2] == copied[0]
