@@ -167,3 +167,28 @@ def test_concurrent_requests_are_grouped_and_one_bad_request_fails_alone(
     assert world.scalar("SELECT count(*) FROM activities WHERE source_event_id LIKE 'g%'") == 11
     with pytest.raises(Exception, match="shutting down"):
         qualifier.submit([ev("late")])
+
+
+def test_requests_waiting_on_the_event_loop_form_one_group_beyond_any_thread_pool(
+    world: Engine,
+) -> None:
+    import asyncio
+
+    plan = LivePlan(compile_contract(CONTRACT, "rt-v1"))
+    groups: list[int] = []
+    qualifier = Qualifier(world, plan, CONTRACT, on_group=lambda n, _s: groups.append(n))
+    qualifier.start()
+    requests = 100  # more than the 40 threads a blocking wait would be capped at
+
+    async def main() -> list[Any]:
+        # All queue within a millisecond; the first group takes longer than that.
+        waits = [qualifier.submit_async([ev(f"a{n}")]) for n in range(requests)]
+        return list(await asyncio.gather(*waits, return_exceptions=True))
+
+    results = asyncio.run(main())
+    qualifier.stop()
+    assert all(r.outcomes[0].status == "accepted" for r in results)
+    assert sum(groups) == requests
+    assert len(groups) <= 3 and max(groups) > 40  # not capped by a pool of threads
+    stored = world.scalar("SELECT count(*) FROM activities WHERE source_event_id LIKE 'a%'")
+    assert stored == requests

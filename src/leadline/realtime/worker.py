@@ -16,11 +16,13 @@ cannot fail the requests that happened to share its transaction.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +34,7 @@ from leadline.realtime.qualify import LivePlan, LiveResult, Router, requalify
 from leadline.store.base import Engine
 
 MAX_GROUP_EVENTS = 5_000
+ALIVE_CHECK_SECONDS = 1.0
 log = logging.getLogger("leadline.realtime")
 
 
@@ -56,9 +59,7 @@ class QualifierResult:
 class _Job:
     events: list[Event]
     leads: list[str]
-    done: threading.Event = field(default_factory=threading.Event)
-    result: QualifierResult | None = None
-    error: BaseException | None = None
+    outcome: Future[QualifierResult] = field(default_factory=Future)
 
 
 _STOP = object()
@@ -102,19 +103,42 @@ class Qualifier:
         self._thread.join(timeout)
 
     # -- requests -----------------------------------------------------------
-    def submit(self, events: Sequence[Event] = (), leads: Sequence[str] = ()) -> QualifierResult:
-        """Store ``events`` and re-score their leads (and ``leads``); wait for the commit."""
+    def _enqueue(self, events: Sequence[Event], leads: Sequence[str]) -> _Job:
         if not self._running:
             raise EngineError("the server is shutting down; send the events again shortly")
         job = _Job(list(events), list(leads))
         self._queue.put(job)
-        while not job.done.wait(1.0):
-            if not self._thread.is_alive():
-                raise EngineError("the real-time qualifier stopped; the events were not stored")
-        if job.error is not None:
-            raise job.error
-        assert job.result is not None
-        return job.result
+        return job
+
+    def _check_alive(self) -> None:
+        if not self._thread.is_alive():
+            raise EngineError("the real-time qualifier stopped; the events were not stored")
+
+    def submit(self, events: Sequence[Event] = (), leads: Sequence[str] = ()) -> QualifierResult:
+        """Store ``events`` and re-score their leads (and ``leads``); wait for the commit."""
+        job = self._enqueue(events, leads)
+        while True:
+            try:
+                return job.outcome.result(ALIVE_CHECK_SECONDS)
+            except TimeoutError:
+                self._check_alive()
+
+    async def submit_async(
+        self, events: Sequence[Event] = (), leads: Sequence[str] = ()
+    ) -> QualifierResult:
+        """:meth:`submit` for the event loop: a waiting request holds no thread.
+
+        Groups can only grow as large as the number of requests waiting at
+        once; a blocking wait would cap that at the server's thread pool (40),
+        and under load the rest would queue in front of the pool instead.
+        """
+        job = self._enqueue(events, leads)
+        waiting = asyncio.wrap_future(job.outcome)
+        while True:
+            try:
+                return await asyncio.wait_for(asyncio.shield(waiting), ALIVE_CHECK_SECONDS)
+            except TimeoutError:
+                self._check_alive()
 
     # -- the worker -----------------------------------------------------------
     def _loop(self) -> None:
@@ -143,15 +167,13 @@ class Qualifier:
             results, lives = self._run_group(jobs)
         except BaseException as err:
             if len(jobs) == 1:
-                jobs[0].error = err
-                jobs[0].done.set()
+                jobs[0].outcome.set_exception(err)
                 return
             for job in jobs:  # isolate the request that failed the group
                 self._process([job])
             return
         for job, result in zip(jobs, results, strict=True):
-            job.result = result
-            job.done.set()
+            job.outcome.set_result(result)
         if self.on_group is not None:
             self.on_group(len(jobs), time.perf_counter() - started)
         if self.after_commit is not None and lives:

@@ -196,13 +196,13 @@ def _count(runtime: Runtime, outcomes: list[EventOutcome], result: QualifierResu
     status_code=201,
     responses={200: {"model": ActivityResponse, "description": "Already stored: a no-op."}},
 )
-def post_activity(
+async def post_activity(
     body: ActivityIn,
     response: Response,
     runtime: Runtime = Depends(get_runtime),
     key: ApiKey = Depends(require("marketing")),
 ) -> ActivityResponse:
-    result = runtime.qualifier.submit([body.to_event()])
+    result = await runtime.qualifier.submit_async([body.to_event()])
     _count(runtime, result.outcomes, result)
     outcome = result.outcomes[0]
     if outcome.status == "rejected":
@@ -221,12 +221,12 @@ def post_activity(
     "/activities/batch",
     summary="Record up to 1,000 activities; one outcome per item",
 )
-def post_activities(
+async def post_activities(
     body: ActivityBatch,
     runtime: Runtime = Depends(get_runtime),
     key: ApiKey = Depends(require("marketing")),
 ) -> ActivityBatchResponse:
-    result = runtime.qualifier.submit([item.to_event() for item in body.items])
+    result = await runtime.qualifier.submit_async([item.to_event() for item in body.items])
     _count(runtime, result.outcomes, result)
     items = [EventResult.model_validate(o.to_dict()) for o in result.outcomes]
     return ActivityBatchResponse(
