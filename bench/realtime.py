@@ -37,6 +37,7 @@ import httpx
 
 from common import Check, Result, Scale, Timing, timed
 from data import fill
+from http1 import Connection, HTTPError, serve_queue
 from leadline.api import keys
 from leadline.api.runfile import RUNFILE
 from leadline.app import Leadline
@@ -192,7 +193,7 @@ class Sent:
     lead_id: str
     hand_raiser: bool
     started: float  # when it was due (time.time())
-    sent_at: float = 0.0  # when a client thread actually sent it
+    sent_at: float = 0.0  # when the client actually sent it
     seconds: float | None = None
     status: int | None = None
     error: str | None = None
@@ -224,9 +225,12 @@ def drive(
         else:
             plan.append((lead, "demo_request", "/demo"))
 
-    async def send(client: httpx.AsyncClient, n: int, due: float, gate: asyncio.Semaphore) -> Sent:
+    sent = [Sent(lead, kind == "demo_request", 0.0) for lead, kind, _ in plan]
+
+    async def send(conn: Connection, n: int) -> None:
         lead, kind, path = plan[n]
-        sent = Sent(lead, kind == "demo_request", due, time.time())
+        record = sent[n]
+        record.sent_at = time.time()
         body = {
             "source": "bench-rt",
             "source_event_id": f"rt-{n}",
@@ -236,38 +240,32 @@ def drive(
             "url": path,
         }
         try:
-            response = await client.post("/api/v1/activities", json=body)
-            sent.status = response.status_code
-            if response.status_code >= 300:
-                sent.error = response.text[:200]
-        except httpx.HTTPError as err:
-            sent.error = repr(err)
-        finally:
-            gate.release()
-        sent.seconds = time.time() - sent.started
-        return sent
+            answer = await asyncio.wait_for(conn.post_json("/api/v1/activities", body), 60)
+            record.status = answer.status
+            if answer.status >= 300:
+                record.error = answer.body[:200].decode(errors="replace")
+        except (HTTPError, OSError, TimeoutError) as err:
+            record.error = repr(err)
+        record.seconds = time.time() - record.started
 
     async def main() -> list[Sent]:
-        # At most IN_FLIGHT requests at once, below the pool's size: thousands of
-        # requests waiting for a pooled connection made the client, not the
-        # server, the bottleneck (it spun on its own pool). An event that has
-        # to wait for a slot still counts its latency from when it was due.
-        limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
-        async with httpx.AsyncClient(
-            base_url=url,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=60,
-            limits=limits,
-        ) as client:
-            start = time.time() + 0.2
-            gate = asyncio.Semaphore(IN_FLIGHT)
-            tasks = []
-            for n in range(len(plan)):
-                due = start + n / rate
-                await asyncio.sleep(max(0.0, due - time.time()))
-                await gate.acquire()
-                tasks.append(asyncio.create_task(send(client, n, due, gate)))
-            return list(await asyncio.gather(*tasks))
+        # IN_FLIGHT kept-alive connections take events off one queue (bench/http1.py:
+        # httpx's pool made the client the bottleneck). An event that waits for a
+        # free connection still counts its latency from when it was due.
+        queue: asyncio.Queue[int | None] = asyncio.Queue()
+        senders = asyncio.create_task(
+            serve_queue(url, {"Authorization": f"Bearer {token}"}, IN_FLIGHT, queue, send)
+        )
+        start = time.time() + 0.2
+        for n in range(len(plan)):
+            due = start + n / rate
+            await asyncio.sleep(max(0.0, due - time.time()))
+            sent[n].started = due
+            queue.put_nowait(n)
+        for _ in range(IN_FLIGHT):
+            queue.put_nowait(None)
+        await senders
+        return sent
 
     return asyncio.run(main())
 
