@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from leadline.store.base import Engine
-from leadline.store.lookups import KEYS_PER_LOOKUP, keyed
+from leadline.store.lookups import KEYS_PER_LOOKUP, SCAN_FROM, keyed
 
 
-@pytest.mark.parametrize("n", [0, 1, KEYS_PER_LOOKUP, KEYS_PER_LOOKUP + 1, 3 * KEYS_PER_LOOKUP + 7])
+@pytest.mark.parametrize(
+    "n", [0, 1, KEYS_PER_LOOKUP, KEYS_PER_LOOKUP + 1, 3 * KEYS_PER_LOOKUP + 7, SCAN_FROM]
+)
 def test_a_chunked_lookup_reads_exactly_the_rows_of_its_keys(engine: Engine, n: int) -> None:
     engine.execute("CREATE TABLE t (k VARCHAR, v INTEGER)")
     engine.execute(
@@ -16,7 +18,8 @@ def test_a_chunked_lookup_reads_exactly_the_rows_of_its_keys(engine: Engine, n: 
     )
     keys = [f"k{i}" for i in range(0, 2 * n, 2)]  # every other key, some past the table's
     sql, params = keyed("k, v", "t", "k", keys)
-    assert sql.count("UNION ALL") == max(0, (n - 1) // KEYS_PER_LOOKUP)
+    lookups = 1 if n >= SCAN_FROM else max(1, -(-n // KEYS_PER_LOOKUP))  # else one scan
+    assert sql.count("UNION ALL") == lookups - 1 and len(params) == lookups
     got = sorted(engine.fetch(f"SELECT k, v FROM ({sql}) AS x", params))
     want = sorted(engine.fetch("SELECT k, v FROM t WHERE k = ANY($keys)", {"keys": keys}))
     assert got == want

@@ -33,6 +33,7 @@ from leadline.routing.scores import (
     order_parts,
 )
 from leadline.store.base import Engine
+from leadline.store.lookups import keyed
 
 RECENT_ACTIVITIES = 10
 OTHER_CONTACTS = 5
@@ -140,16 +141,17 @@ def build_briefs(
         owners = {r["lead_id"]: r for r in _rows(engine, _OWNER_SQL, params)}
         engine.execute(f"CREATE TEMP TABLE _ll_brief_members AS {_MEMBERS_SQL}", params)
         members = [str(r[0]) for r in engine.fetch("SELECT member FROM _ll_brief_members")]
-        engine.execute(f"CREATE TEMP TABLE _ll_brief_raw AS {_RAW_ACTS}", {"members": members})
+        raw, raw_params = keyed(_RAW_ACTS, "activities", "lead_id", members)
+        engine.execute(f"CREATE TEMP TABLE _ll_brief_raw AS {raw}", raw_params)
         engine.execute(f"CREATE TEMP TABLE _ll_brief_acts AS {_ACTS}", params)
         acts = _group(_rows(engine, _ACTIVITIES_SQL, params))
         topics = _group(_rows(engine, _TOPICS_SQL, params))
         pages = _group(_rows(engine, _PAGES_SQL, params))
         for name in ("_ll_brief_acts", "_ll_brief_raw", "_ll_brief_members"):
             engine.execute(f"DROP TABLE IF EXISTS {name}")
-        params["colleagues"] = [str(r[0]) for r in engine.fetch(_COLLEAGUES_SQL, params)]
+        colleagues = [str(r[0]) for r in engine.fetch(_COLLEAGUES_SQL, params)]
         quals = {r["lead_id"]: r for r in _rows(engine, _QUALIFICATION_SQL, params)}
-        contacts = _group(_rows(engine, _CONTACTS_SQL, params))
+        contacts = _group(_rows(engine, *_contacts_sql(colleagues, params)))
         opps = _group(_rows(engine, _OPPORTUNITIES_SQL, params))
         verdicts = _group(_rows(engine, _DISPOSITIONS_SQL, params))
         clocks = _group(_rows(engine, _CLOCKS_SQL, params))
@@ -354,10 +356,7 @@ SELECT lead_id AS member, merged_into AS for_lead FROM leads WHERE merged_into =
 # The members' activity rows, read by lead id alone: DuckDB uses the
 # activities index only when the lead id is the scan's one condition, so the
 # time window is applied to this small copy (``_ACTS``), not to the scan.
-_RAW_ACTS = """
-SELECT a.lead_id, a.occurred_at, a.activity_type, a.url, a.content_id
-FROM activities AS a WHERE a.lead_id = ANY($members)
-"""
+_RAW_ACTS = "lead_id, occurred_at, activity_type, url, content_id"  # read with lookups.keyed
 
 _BASE_SQL = """
 SELECT l.lead_id, l.email, l.first_name, l.last_name, l.title, l.seniority, l.department,
@@ -453,21 +452,22 @@ WHERE me.lead_id = ANY($ids) AND me.account_id IS NOT NULL
   AND o.lead_id <> me.lead_id AND o.merged_into IS NULL
 """
 
-# ... and those of them who did something in the lookback window.
+# ... and those of them who did something in the lookback window (their rows
+# read with index lookups: a group of MQLs has more colleagues than DuckDB
+# reads through the index in one list).
 _CONTACTS_SQL = f"""
 WITH me AS (
     SELECT lead_id, account_id FROM leads WHERE lead_id = ANY($ids) AND account_id IS NOT NULL
 ), others AS (
     SELECT me.lead_id AS for_lead, o.lead_id, o.first_name, o.last_name, o.email, o.title
-    FROM me JOIN (SELECT * FROM leads WHERE lead_id = ANY($colleagues)) AS o
-        ON o.account_id = me.account_id
+    FROM me JOIN ({{colleague_rows}}) AS o ON o.account_id = me.account_id
     WHERE o.lead_id <> me.lead_id AND o.merged_into IS NULL
 ), act AS (
     SELECT lead_id, count(*) AS activities, max(occurred_at) AS last_at FROM (
         SELECT lead_id, CASE WHEN occurred_at <= $as_of AND occurred_at > $since
                               AND activity_type NOT IN {tuple(NOISE)!r}
                          THEN occurred_at END AS occurred_at
-        FROM activities WHERE lead_id = ANY($colleagues)
+        FROM ({{colleague_acts}}) AS x
     ) AS a WHERE occurred_at IS NOT NULL
     GROUP BY lead_id
 ), stage AS (
@@ -488,6 +488,22 @@ FROM (
 ) AS c WHERE rn <= {OTHER_CONTACTS}
 ORDER BY for_lead, activities DESC, lead_id
 """
+
+
+def _contacts_sql(colleagues: list[str], params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    rows, row_params = keyed(
+        "lead_id, account_id, first_name, last_name, email, title, merged_into",
+        "leads",
+        "lead_id",
+        colleagues,
+        name="c",
+    )
+    acts, act_params = keyed(
+        "lead_id, occurred_at, activity_type", "activities", "lead_id", colleagues, name="a"
+    )
+    sql = _CONTACTS_SQL.format(colleague_rows=rows, colleague_acts=acts)
+    return sql, {**params, "colleagues": colleagues, **row_params, **act_params}
+
 
 _OPPORTUNITIES_SQL = """
 SELECT l.lead_id AS for_lead, o.opportunity_id, o.name, o.stage, o.amount, o.product,
