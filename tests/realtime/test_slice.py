@@ -198,3 +198,24 @@ def test_the_copies_carry_only_the_columns_the_plan_names(ll: Leadline) -> None:
         f"SELECT count(*), count(source_event_id), count(occurred_at) FROM {COPIES['activities']}"
     )[0]
     assert copied[0] > 0 and copied[1] == 0 and copied[2] == copied[0]
+
+
+def test_briefs_read_from_the_copies_equal_briefs_read_from_the_store(ll: Leadline) -> None:
+    from leadline.routing.brief import build_briefs
+
+    sets = _lead_sets(ll)
+    lead_ids = sets["account contacts"] + sets["merged duplicates"]
+    as_of = _as_of(ll)
+    with ll.engine.transaction():  # scoring them loads the copies for exactly these leads
+        from_store = build_briefs(ll.engine, ll.compiled, lead_ids, as_of)
+        from_copies = build_briefs(
+            ll.engine, ll.compiled, lead_ids, as_of, activities=COPIES["activities"]
+        )
+    assert any(b.other_contacts for b in from_store.values())  # colleagues' activity counted
+    for brief in from_store.values():  # two of them at one account: each colleague once
+        named = [c["lead_id"] for c in brief.other_contacts]
+        assert len(named) == len(set(named))
+    assert any(b.activities for b in from_store.values())
+    assert {k: b.to_dict() for k, b in from_copies.items()} == {
+        k: b.to_dict() for k, b in from_store.items()
+    }

@@ -31,3 +31,12 @@ def test_two_lookups_in_one_statement_keep_their_parameters_apart() -> None:
     b_sql, b = keyed("*", "b", "id", ["y"], name="b")
     assert a == {"a0": ["x"]} and b == {"b0": ["y"]}
     assert "$a0" in a_sql and "$b0" in b_sql
+
+
+def test_a_key_given_twice_is_read_once(engine: Engine) -> None:
+    engine.execute("CREATE TABLE t (k VARCHAR, v INTEGER)")
+    engine.execute("INSERT INTO t SELECT 'k' || CAST(i AS VARCHAR), i FROM range(100) AS r(i)")
+    keys = [f"k{i}" for i in range(KEYS_PER_LOOKUP + 5)] * 2  # the repeats land in other chunks
+    sql, params = keyed("k, v", "t", "k", keys)
+    got = engine.fetch(f"SELECT k, v FROM ({sql}) AS x", params)
+    assert sorted(got) == sorted((f"k{i}", i) for i in range(KEYS_PER_LOOKUP + 5))

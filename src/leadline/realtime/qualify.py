@@ -26,7 +26,7 @@ import pyarrow as pa
 from leadline.contract.compiler import CompiledContract
 from leadline.contract.schema import Contract
 from leadline.lifecycle import auto
-from leadline.realtime.slice import Slice, slice_for
+from leadline.realtime.slice import COPIES, Slice, slice_for
 from leadline.store.base import Engine
 
 
@@ -43,6 +43,7 @@ class Router(Protocol):
         *,
         snapshots: str | None = None,
         parts: str | None = None,
+        activities: str = "activities",
     ) -> list[Any]: ...
 
 
@@ -107,6 +108,11 @@ class LivePlan:
         before), for the handoff brief; None where the brief computes them itself."""
         copies = self._slice(engine)
         return copies.keep_parts(as_of, lead_ids) if copies is not None else None
+
+    def activities(self, engine: Engine) -> str:
+        """Where the briefs of leads scored by :meth:`score` just before read their and
+        their colleagues' activity: the copy holds it (and nothing older than the load)."""
+        return COPIES["activities"] if self._slice(engine) is not None else "activities"
 
 
 @dataclass
@@ -220,6 +226,7 @@ def requalify(
                     as_of,
                     snapshots=f"(SELECT * FROM live_snapshots WHERE run_id = {run_id})",
                     parts=plan.parts(engine, as_of, result.to_mql),
+                    activities=plan.activities(engine),
                 )
             )
     return result

@@ -124,12 +124,15 @@ def route_mqls(
     *,
     snapshots: str | None = None,
     parts: str | None = None,
+    activities: str = "activities",
 ) -> list[Assignment]:
     """Route the given leads that are MQLs without an owner (see the module docstring).
 
     ``snapshots`` / ``parts`` may name tables or subqueries that already hold
     these leads' score snapshots and parts as of ``now`` (a batch run's rows,
     a real-time re-score); otherwise they are computed with the compiled plan.
+    ``activities``: where the briefs read these leads' and their colleagues'
+    activity (see :func:`leadline.routing.brief.build_briefs`).
     """
     if contract_of(contract).routing is None or not lead_ids:
         return []
@@ -139,9 +142,8 @@ def route_mqls(
     )
     if not found:  # the common real-time case: not an MQL, or already owned
         return []
-    return _route(
-        engine, contract, version, params, now, snapshots=snapshots, parts=parts, reassign=False
-    )
+    scores = {"snapshots": snapshots, "parts": parts, "activities": activities}
+    return _route(engine, contract, version, params, now, scores, reassign=False)
 
 
 def reassign(
@@ -155,7 +157,7 @@ def reassign(
     if contract_of(contract).routing is None or not lead_ids:
         return []
     params = {"ids": sorted(set(lead_ids)), "now": now}
-    return _route(engine, contract, version, params, now, snapshots=None, parts=None, reassign=True)
+    return _route(engine, contract, version, params, now, {}, reassign=True)
 
 
 def _route(
@@ -164,9 +166,8 @@ def _route(
     version: str,
     params: dict[str, Any],
     now: datetime,
+    scores: dict[str, Any],
     *,
-    snapshots: str | None,
-    parts: str | None,
     reassign: bool,
 ) -> list[Assignment]:
     terms = contract_of(contract)
@@ -185,7 +186,10 @@ def _route(
         n = int(engine.scalar("SELECT count(*) FROM _ll_rt_ids") or 0)
         new: list[Assignment] = []
         if n:
-            snapshots = _candidates(engine, contract, version, now, snapshots)
+            scores = {
+                **scores,
+                "snapshots": _candidates(engine, contract, version, now, scores.get("snapshots")),
+            }
             _reps(engine, terms, now, exclude_current=reassign)
             placed = _place(engine, routing.rules, n, now)
             if placed < n and not reassign:  # a reassignment that finds nobody keeps its rep
@@ -193,7 +197,6 @@ def _route(
             new = _store(engine, version, now, reassign=reassign)
             if new:
                 start_clocks(engine, terms, version, "_ll_rt_new", now)
-                scores = {"snapshots": snapshots, "parts": parts}
                 _notify(engine, contract, version, new, now, scores, reassign=reassign)
         for name in ("_ll_rt_ids", *_TEMP):
             engine.execute(f"DROP TABLE IF EXISTS {name}")
@@ -390,7 +393,7 @@ def _notify(
     version: str,
     new: list[Assignment],
     now: datetime,
-    scores: dict[str, str | None],
+    scores: dict[str, Any],
     *,
     reassign: bool,
 ) -> None:

@@ -111,12 +111,16 @@ def build_briefs(
     version: str | None = None,
     snapshots: str | None = None,
     parts: str | None = None,
+    activities: str = "activities",
 ) -> dict[str, Brief]:
     """Briefs for many leads, keyed by lead id, from a fixed number of queries.
 
     ``snapshots`` / ``parts`` may name tables or subqueries that already hold
     the leads' score snapshot and parts as of ``as_of`` (a batch run's rows);
-    otherwise they are computed now with the compiled plan.
+    otherwise they are computed now with the compiled plan.  ``activities``
+    may name a table holding at least the activity rows of the leads, the
+    leads merged into them and their colleagues (the real-time copy, which
+    has them already): reading them again from the store is index lookups.
     """
     ids = sorted(set(lead_ids))
     if not ids:
@@ -141,7 +145,7 @@ def build_briefs(
         owners = {r["lead_id"]: r for r in _rows(engine, _OWNER_SQL, params)}
         engine.execute(f"CREATE TEMP TABLE _ll_brief_members AS {_MEMBERS_SQL}", params)
         members = [str(r[0]) for r in engine.fetch("SELECT member FROM _ll_brief_members")]
-        raw, raw_params = keyed(_RAW_ACTS, "activities", "lead_id", members)
+        raw, raw_params = _lookup(_RAW_ACTS, activities, members, "m")
         engine.execute(f"CREATE TEMP TABLE _ll_brief_raw AS {raw}", raw_params)
         engine.execute(f"CREATE TEMP TABLE _ll_brief_acts AS {_ACTS}", params)
         acts = _group(_rows(engine, _ACTIVITIES_SQL, params))
@@ -151,7 +155,7 @@ def build_briefs(
             engine.execute(f"DROP TABLE IF EXISTS {name}")
         colleagues = [str(r[0]) for r in engine.fetch(_COLLEAGUES_SQL, params)]
         quals = {r["lead_id"]: r for r in _rows(engine, _QUALIFICATION_SQL, params)}
-        contacts = _group(_rows(engine, *_contacts_sql(colleagues, params)))
+        contacts = _group(_rows(engine, *_contacts_sql(colleagues, activities, params)))
         opps = _group(_rows(engine, _OPPORTUNITIES_SQL, params))
         verdicts = _group(_rows(engine, _DISPOSITIONS_SQL, params))
         clocks = _group(_rows(engine, _CLOCKS_SQL, params))
@@ -490,7 +494,16 @@ ORDER BY for_lead, activities DESC, lead_id
 """
 
 
-def _contacts_sql(colleagues: list[str], params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _lookup(select: str, activities: str, keys: list[str], name: str) -> tuple[str, dict[str, Any]]:
+    """Activity rows of ``keys``: index lookups in the store, a filter on a copy."""
+    if activities == "activities":
+        return keyed(select, "activities", "lead_id", keys, name=name)
+    return f"SELECT {select} FROM {activities} WHERE lead_id = ANY(${name})", {name: keys}
+
+
+def _contacts_sql(
+    colleagues: list[str], activities: str, params: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
     rows, row_params = keyed(
         "lead_id, account_id, first_name, last_name, email, title, merged_into",
         "leads",
@@ -498,9 +511,7 @@ def _contacts_sql(colleagues: list[str], params: dict[str, Any]) -> tuple[str, d
         colleagues,
         name="c",
     )
-    acts, act_params = keyed(
-        "lead_id, occurred_at, activity_type", "activities", "lead_id", colleagues, name="a"
-    )
+    acts, act_params = _lookup("lead_id, occurred_at, activity_type", activities, colleagues, "a")
     sql = _CONTACTS_SQL.format(colleague_rows=rows, colleague_acts=acts)
     return sql, {**params, "colleagues": colleagues, **row_params, **act_params}
 

@@ -24,8 +24,10 @@ def keyed(
     """``SELECT select FROM table WHERE key IN keys`` as short index lookups.
 
     Returns the SQL (parameters ``$<name>0``, ``$<name>1``…) and its parameters;
-    ``name`` keeps two lookups in one statement apart.
+    ``name`` keeps two lookups in one statement apart.  A key given twice is
+    read once, as in one ``IN`` list.
     """
+    keys = list(dict.fromkeys(keys))
     if len(keys) >= SCAN_FROM:
         return f"SELECT {select} FROM {table} WHERE {key} = ANY(${name}0)", {f"{name}0": keys}
     chunks = [keys[i : i + KEYS_PER_LOOKUP] for i in range(0, len(keys), KEYS_PER_LOOKUP)]
