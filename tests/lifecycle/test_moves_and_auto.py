@@ -34,16 +34,23 @@ def add_lead(engine: DuckDBEngine, lead_id: str, account_id: str | None = None) 
 
 
 def apply(
-    engine: DuckDBEngine, snap: str, at: datetime, scoped: bool, **kw: object
+    engine: DuckDBEngine, snap: str, at: datetime, scoped: bool | str, **kw: object
 ) -> auto.AutoResult:
     """``apply_auto_transitions`` over the whole store, or (scoped) told which leads
-    ``snap`` holds, as the real-time path does: the moves must be the same."""
+    ``snap`` holds, as the real-time path does — reading their rows from the store
+    or (``"copies"``) from copies of them: the moves must be the same."""
     if scoped:
         kw["lead_ids"] = [str(r[0]) for r in engine.fetch(f"SELECT lead_id FROM {snap}")]
+    if scoped == "copies":
+        for table in ("leads", "activities"):
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE copy_{table} AS SELECT * FROM {table}")
+        kw["copies"] = {"leads": "copy_leads", "activities": "copy_activities"}
     return auto.apply_auto_transitions(engine, CONTRACT, "v1", snap, at, **kw)  # type: ignore[arg-type]
 
 
-SCOPES = pytest.mark.parametrize("scoped", [False, True], ids=["whole store", "scoped"])
+SCOPES = pytest.mark.parametrize(
+    "scoped", [False, True, "copies"], ids=["whole store", "scoped", "scoped on copies"]
+)
 
 
 def snapshot_table(engine: DuckDBEngine, rows: list[tuple[str, str | None, bool, bool]]) -> str:

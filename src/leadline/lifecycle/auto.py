@@ -23,7 +23,7 @@ history out of order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,17 +62,25 @@ _SCOPED_LAST_CHANGE = """(SELECT lead_id, max(changed_at) AS last_at FROM stage_
     WHERE lead_id = ANY($lead_ids) GROUP BY lead_id)"""
 
 
-def _scoped_survivor_activity(members: list[str]) -> tuple[str, dict[str, object]]:
-    acts, a_params = keyed("lead_id, occurred_at", "activities", "lead_id", members, name="a")
-    leads, l_params = keyed("lead_id, merged_into", "leads", "lead_id", members, name="l")
+def _scoped_survivor_activity(
+    engine: Engine, ids: list[str], copies: Mapping[str, str] | None
+) -> tuple[str, dict[str, object]]:
+    """Last activity per surviving lead, read for ``ids`` (and their duplicates) only."""
+    if copies is not None:  # the rows are already copied: read them all, no lookups
+        acts, leads, params = copies["activities"], copies["leads"], {}
+    else:
+        members = members_of(engine, ids)
+        acts, a_params = keyed("lead_id, occurred_at", "activities", "lead_id", members, name="a")
+        leads, l_params = keyed("lead_id, merged_into", "leads", "lead_id", members, name="l")
+        acts, leads, params = f"({acts})", f"({leads})", {**a_params, **l_params}
     sql = f"""(
     SELECT coalesce(l.merged_into, a.lead_id) AS lead_id,
            max(CASE WHEN a.occurred_at <= $as_of THEN a.occurred_at END) AS last_activity
-    FROM ({acts}) AS a
-    LEFT JOIN ({leads}) AS l ON l.lead_id = a.lead_id
+    FROM {acts} AS a
+    LEFT JOIN {leads} AS l ON l.lead_id = a.lead_id
     GROUP BY 1
 )"""
-    return sql, {**a_params, **l_params}
+    return sql, params
 
 
 _INSERT = (
@@ -141,12 +149,16 @@ def apply_auto_transitions(
     crm_facts: bool = True,
     since: datetime | None = None,
     lead_ids: Sequence[str] | None = None,
+    copies: Mapping[str, str] | None = None,
 ) -> AutoResult:
     """Apply every automatic move implied by ``snapshots`` (a table or subquery).
 
     ``lead_ids``: the (surviving) leads ``snapshots`` holds, when they are a
     few (real-time): history and activity are then read for those leads only
     instead of for the whole store. The moves are the same either way.
+    ``copies`` may name ``leads`` and ``activities`` tables that already hold
+    the rows of those leads and of the leads merged into them (the real-time
+    copy the snapshots were scored on); their activity is then read there.
     """
     allowed = contract.stages.transitions
     params: dict[str, object] = {
@@ -162,7 +174,7 @@ def apply_auto_transitions(
     mql_params = {**params, "since": since or as_of}
     if lead_ids is not None:
         ids = sorted(set(lead_ids))
-        survivor_activity, lookups = _scoped_survivor_activity(members_of(engine, ids))
+        survivor_activity, lookups = _scoped_survivor_activity(engine, ids, copies)
         mql_params.update(lead_ids=ids, **lookups)
         stage_as_of, last_change = _SCOPED_STAGE_AS_OF, _SCOPED_LAST_CHANGE
     # The moment a lead qualified: its last activity in (since, as_of], never

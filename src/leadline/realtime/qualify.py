@@ -109,10 +109,11 @@ class LivePlan:
         copies = self._slice(engine)
         return copies.keep_parts(as_of, lead_ids) if copies is not None else None
 
-    def activities(self, engine: Engine) -> str:
-        """Where the briefs of leads scored by :meth:`score` just before read their and
-        their colleagues' activity: the copy holds it (and nothing older than the load)."""
-        return COPIES["activities"] if self._slice(engine) is not None else "activities"
+    def copies(self, engine: Engine) -> dict[str, str] | None:
+        """The copies :meth:`score` just scored on (None where it reads the store):
+        they hold the leads', their duplicates' and their colleagues' rows, which the
+        stage moves and briefs that follow read again."""
+        return dict(COPIES) if self._slice(engine) is not None else None
 
 
 @dataclass
@@ -197,6 +198,7 @@ def requalify(
     snaps = plan.score(engine, as_of, lead_ids)
     if not snaps:
         return LiveResult(None, as_of)
+    copies = plan.copies(engine)
     with engine.transaction():
         run_id = int(engine.scalar("SELECT nextval('seq_score_run')"))
         result = LiveResult(run_id, as_of, snaps)
@@ -214,6 +216,7 @@ def requalify(
                 crm_facts=False,
                 since=since - timedelta(microseconds=1) if since else None,
                 lead_ids=[s["lead_id"] for s in snaps],
+                copies=copies,
             )
             result.to_mql = list(moved.mqls)
         if result.to_mql and route is not None:
@@ -226,7 +229,7 @@ def requalify(
                     as_of,
                     snapshots=f"(SELECT * FROM live_snapshots WHERE run_id = {run_id})",
                     parts=plan.parts(engine, as_of, result.to_mql),
-                    activities=plan.activities(engine),
+                    activities=copies["activities"] if copies else "activities",
                 )
             )
     return result
