@@ -380,6 +380,8 @@ def run(scale: Scale, workdir: Path) -> Result:
                             "leadline_qualifier_group_requests_sum",
                             "leadline_qualifier_group_requests_count",
                             "leadline_qualifier_group_seconds_sum",
+                            "leadline_qualifier_wait_seconds_sum",
+                            "leadline_qualifier_wait_seconds_count",
                         )
                     )
                 )

@@ -81,6 +81,12 @@ def test_metrics_count_requests_events_mqls_and_notifications(
     assert got[("leadline_events_ingested_total", (("result", "rejected"),))] == 1
     assert got[("leadline_mqls_routed_total", ())] == 1
     assert got[("leadline_notifications_total", (("result", "delivered"),))] == 1
+    # the two accepted-or-duplicate requests reached the qualifier (the bad one too: it
+    # is refused there), each group and each request's wait for it is observed
+    groups = got[("leadline_qualifier_group_requests_count", ())]
+    assert groups >= 1
+    assert got[("leadline_qualifier_group_requests_sum", ())] == 3
+    assert got[("leadline_qualifier_wait_seconds_count", ())] == 3
 
 
 def test_every_failure_is_the_json_envelope(live: Served) -> None:

@@ -176,7 +176,13 @@ def test_requests_waiting_on_the_event_loop_form_one_group_beyond_any_thread_poo
 
     plan = LivePlan(compile_contract(CONTRACT, "rt-v1"))
     groups: list[int] = []
-    qualifier = Qualifier(world, plan, CONTRACT, on_group=lambda n, _s: groups.append(n))
+    waits: list[float] = []
+
+    def observed(n: int, _seconds: float, waited: list[float]) -> None:
+        groups.append(n)
+        waits.extend(waited)
+
+    qualifier = Qualifier(world, plan, CONTRACT, on_group=observed)
     qualifier.start()
     requests = 100  # more than the 40 threads a blocking wait would be capped at
 
@@ -190,5 +196,6 @@ def test_requests_waiting_on_the_event_loop_form_one_group_beyond_any_thread_poo
     assert all(r.outcomes[0].status == "accepted" for r in results)
     assert sum(groups) == requests
     assert len(groups) <= 3 and max(groups) > 40  # not capped by a pool of threads
+    assert len(waits) == requests and min(waits) >= 0  # each request's wait is reported
     stored = world.scalar("SELECT count(*) FROM activities WHERE source_event_id LIKE 'a%'")
     assert stored == requests

@@ -73,6 +73,12 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.group_wait = Histogram(
+            "leadline_qualifier_wait_seconds",
+            "Time a request waited for its group to start: the qualifier's backlog.",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
         self.breaches = Counter(
             "leadline_sla_breaches", "SLA breaches detected by the scheduler.", registry=r
         )
@@ -86,9 +92,11 @@ class Metrics:
             if n:
                 self.notifications.labels(result).inc(n)
 
-    def observe_group(self, requests: int, seconds: float) -> None:
+    def observe_group(self, requests: int, seconds: float, waits: list[float]) -> None:
         self.group_requests.observe(requests)
         self.group_seconds.observe(seconds)
+        for wait in waits:
+            self.group_wait.observe(wait)
 
     def observe_breaches(self, breaches: list[Any]) -> None:
         self.breaches.inc(len(breaches))

@@ -60,6 +60,7 @@ class _Job:
     events: list[Event]
     leads: list[str]
     outcome: Future[QualifierResult] = field(default_factory=Future)
+    queued_at: float = field(default_factory=time.perf_counter)
 
 
 _STOP = object()
@@ -76,14 +77,15 @@ class Qualifier:
         *,
         route: Router | None = None,
         after_commit: Callable[[list[LiveResult]], None] | None = None,
-        on_group: Callable[[int, float], None] | None = None,
+        on_group: Callable[[int, float, list[float]], None] | None = None,
     ) -> None:
         self.engine = engine
         self.plan = plan
         self.contract = contract
         self.route = route
         self.after_commit = after_commit
-        self.on_group = on_group  # (requests in the group, seconds to commit)
+        # (requests in the group, seconds to commit, seconds each request waited for it)
+        self.on_group = on_group
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread = threading.Thread(target=self._loop, name="leadline-qualifier", daemon=True)
         self._running = False
@@ -175,7 +177,8 @@ class Qualifier:
         for job, result in zip(jobs, results, strict=True):
             job.outcome.set_result(result)
         if self.on_group is not None:
-            self.on_group(len(jobs), time.perf_counter() - started)
+            waits = [started - job.queued_at for job in jobs]
+            self.on_group(len(jobs), time.perf_counter() - started, waits)
         if self.after_commit is not None and lives:
             try:
                 self.after_commit(lives)
