@@ -67,6 +67,21 @@ def test_a_key_revoked_elsewhere_stops_working_within_the_cache_window(
         keys.verify(engine, token)
 
 
+def test_the_event_loop_checks_a_remembered_key_without_reading_the_store(
+    engine: DuckDBEngine,
+) -> None:
+    key, token = keys.create_key(engine, "sales")
+    assert keys.remembered(engine, token) is None  # never looked up: the store must say
+    keys.verify(engine, token)
+    engine.execute("DELETE FROM api_keys")  # the store is not read again while remembered
+    remembered = keys.remembered(engine, token)
+    assert remembered is not None and remembered.key_id == key.key_id
+    with pytest.raises(keys.AuthError, match="unknown"):  # a wrong secret is still refused
+        keys.remembered(engine, token[:-1] + ("0" if token[-1] != "0" else "1"))
+    with pytest.raises(keys.AuthError, match="malformed"):
+        keys.remembered(engine, "nonsense")
+
+
 def test_health_needs_no_key_and_the_contract_needs_one(served: Served) -> None:
     with served.client() as anon:
         assert anon.get("/healthz").json() == {"status": "ok"}

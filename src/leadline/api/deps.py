@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from leadline.api.keys import ApiKey, authorize, verify
+from leadline.api.keys import ApiKey, authorize, remembered, verify
 from leadline.api.runtime import Runtime
 from leadline.app import Leadline
 
 
-def get_ll(request: Request) -> Leadline:
+# The dependencies are coroutines: a plain function would cost every request a trip
+# through the thread pool, and under load those trips queue behind each other.
+async def get_ll(request: Request) -> Leadline:
     """The workspace the server opened at start-up (it owns the store while it runs)."""
     ll: Leadline = request.app.state.ll
     return ll
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     """The server's qualifier, scheduler and metrics (built at start-up)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -44,20 +47,23 @@ def _token(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def require(*roles: str) -> Callable[..., ApiKey]:
+def require(*roles: str) -> Callable[..., Awaitable[ApiKey]]:
     """A dependency that admits admin keys and keys of ``roles`` (401/403 otherwise).
 
     Use as ``key: ApiKey = Depends(require("sales"))``, or in a router's
     ``dependencies=[Depends(require("marketing"))]``.
     """
 
-    def check(
+    async def check(
         request: Request,
         ll: Leadline = Depends(get_ll),
         _bearer: HTTPAuthorizationCredentials | None = Security(BEARER),
         _header: str | None = Security(API_KEY),
     ) -> ApiKey:
-        key = verify(ll.engine, _token(request))
+        token = _token(request)
+        key = remembered(ll.engine, token)
+        if key is None:  # reading the store may wait for a commit: not on the event loop
+            key = await run_in_threadpool(verify, ll.engine, token)
         authorize(key, roles)
         request.state.key = key
         return key

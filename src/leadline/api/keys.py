@@ -101,34 +101,53 @@ def revoke_key(engine: Engine, key_id: str) -> ApiKey:
     return next(k for k in list_keys(engine) if k.key_id == key_id)
 
 
-def verify(engine: Engine, token: str | None) -> ApiKey:
-    """The key a request presented, or :class:`AuthError`."""
+def _parse(token: str | None) -> tuple[str, str]:
     if not token:
         raise AuthError("missing API key: send it as 'Authorization: Bearer <key>' or X-API-Key")
     if not token.startswith(PREFIX) or token.count("_") < 2:
         raise AuthError("malformed API key")
     key_id, _, secret = token[len(PREFIX) :].partition("_")
-    now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get((id(engine), key_id))
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        _, key, digest = hit
-    else:
-        rows = engine.fetch(
-            "SELECT key_id, name, role, created_at, revoked_at, secret_hash FROM api_keys "
-            "WHERE key_id = ?",
-            [key_id],
-        )
-        if not rows:
-            raise AuthError("unknown API key")
-        key, digest = ApiKey(*rows[0][:5]), str(rows[0][5])
-        with _cache_lock:
-            _cache[(id(engine), key_id)] = (now, key, digest)
+    return key_id, secret
+
+
+def _checked(key: ApiKey, digest: str, secret: str) -> ApiKey:
     if not hmac.compare_digest(digest, _hash(secret)):
         raise AuthError("unknown API key")
     if key.revoked_at is not None:
         raise AuthError("this API key was revoked")
     return key
+
+
+def remembered(engine: Engine, token: str | None) -> ApiKey | None:
+    """The key, if this process looked it up within :data:`CACHE_SECONDS`; None when
+    only :func:`verify` (which reads the store) can tell. Never touches the store, so
+    the server's event loop may call it."""
+    key_id, secret = _parse(token)
+    with _cache_lock:
+        hit = _cache.get((id(engine), key_id))
+    if hit is None or time.monotonic() - hit[0] >= CACHE_SECONDS:
+        return None
+    _, key, digest = hit
+    return _checked(key, digest, secret)
+
+
+def verify(engine: Engine, token: str | None) -> ApiKey:
+    """The key a request presented, or :class:`AuthError`."""
+    key_id, secret = _parse(token)
+    found = remembered(engine, token)
+    if found is not None:
+        return found
+    rows = engine.fetch(
+        "SELECT key_id, name, role, created_at, revoked_at, secret_hash FROM api_keys "
+        "WHERE key_id = ?",
+        [key_id],
+    )
+    if not rows:
+        raise AuthError("unknown API key")
+    key, digest = ApiKey(*rows[0][:5]), str(rows[0][5])
+    with _cache_lock:
+        _cache[(id(engine), key_id)] = (time.monotonic(), key, digest)
+    return _checked(key, digest, secret)
 
 
 def authorize(key: ApiKey, allowed: tuple[str, ...]) -> None:
