@@ -106,26 +106,36 @@ class Slice:
         self._ensure()
         ids = sorted(set(lead_ids))
 
-        def column(select: str, table: str, key: str, keys: list[str]) -> list[str]:
-            sql, params = keyed(select, table, key, keys)
-            return [str(r[0]) for r in engine.fetch(sql, params) if r[0] is not None]
-
-        accounts = sorted(set(column("account_id", "leads", "lead_id", ids)))
-        people = sorted(set(ids) | set(column("lead_id", "leads", "account_id", accounts)))
-        merged = engine.fetch(  # no index: merged_into is mostly empty and scans fast
-            "SELECT lead_id FROM leads WHERE merged_into = ANY($p)", {"p": people}
-        )
-        members = sorted(set(people) | {str(r[0]) for r in merged})
-        for copy in COPIES.values():
-            engine.execute(f"DELETE FROM {copy}")
-        for table, key, keys in (
-            ("leads", "lead_id", members),
-            ("accounts", "account_id", accounts),
-            ("activities", "lead_id", members),
-        ):
+        def copy(table: str, lookups: list[tuple[str, list[str]]]) -> None:
             columns = ", ".join(self._copied(table))
-            sql, params = keyed(columns, table, key, keys)
-            engine.execute(f"INSERT INTO {COPIES[table]} ({columns}) {sql}", params)
+            parts, params = [], {}
+            for n, (key, keys) in enumerate(lookups):
+                if keys:
+                    sql, found = keyed(columns, table, key, keys, name=f"k{n}_")
+                    parts.append(sql)
+                    params.update(found)
+            if parts:
+                rows = " UNION ALL ".join(parts)
+                engine.execute(f"INSERT INTO {COPIES[table]} ({columns}) {rows}", params)
+
+        for name in COPIES.values():
+            engine.execute(f"DELETE FROM {name}")
+        sql, params = keyed("lead_id, account_id", "leads", "lead_id", ids)
+        own = engine.fetch(sql, params)
+        accounts = sorted({str(a) for _, a in own if a is not None})
+        alone = sorted(str(lead) for lead, a in own if a is None)
+        # Everyone at those accounts (the leads themselves among them), read by account.
+        copy("leads", [("account_id", accounts), ("lead_id", alone)])
+        people = [str(r[0]) for r in engine.fetch(f"SELECT lead_id FROM {COPIES['leads']}")]
+        merged = [  # no index: merged_into is mostly empty and scans fast
+            str(r[0])
+            for r in engine.fetch(
+                "SELECT lead_id FROM leads WHERE merged_into = ANY($p)", {"p": people}
+            )
+        ]
+        copy("leads", [("lead_id", sorted(set(merged) - set(people)))])
+        copy("accounts", [("account_id", accounts)])
+        copy("activities", [("lead_id", sorted(set(people) | set(merged)))])
 
     def warm(self) -> None:
         """Make the temp tables and plan both queries now (a server at start-up), so the
