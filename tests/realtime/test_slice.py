@@ -208,9 +208,7 @@ def test_briefs_read_from_the_copies_equal_briefs_read_from_the_store(ll: Leadli
     as_of = _as_of(ll)
     with ll.engine.transaction():  # scoring them loads the copies for exactly these leads
         from_store = build_briefs(ll.engine, ll.compiled, lead_ids, as_of)
-        from_copies = build_briefs(
-            ll.engine, ll.compiled, lead_ids, as_of, activities=COPIES["activities"]
-        )
+        from_copies = build_briefs(ll.engine, ll.compiled, lead_ids, as_of, copies=COPIES)
     assert any(b.other_contacts for b in from_store.values())  # colleagues' activity counted
     for brief in from_store.values():  # two of them at one account: each colleague once
         named = [c["lead_id"] for c in brief.other_contacts]

@@ -17,6 +17,7 @@ stage move's ``score_run_id`` points at exactly one snapshot either way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -43,7 +44,7 @@ class Router(Protocol):
         *,
         snapshots: str | None = None,
         parts: str | None = None,
-        activities: str = "activities",
+        copies: Mapping[str, str] | None = None,
     ) -> list[Any]: ...
 
 
@@ -229,7 +230,7 @@ def requalify(
                     as_of,
                     snapshots=f"(SELECT * FROM live_snapshots WHERE run_id = {run_id})",
                     parts=plan.parts(engine, as_of, result.to_mql),
-                    activities=copies["activities"] if copies else "activities",
+                    copies=copies,
                 )
             )
     return result

@@ -17,6 +17,7 @@ could place is stored as ``unassigned`` (once) and tried again next time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -124,15 +125,15 @@ def route_mqls(
     *,
     snapshots: str | None = None,
     parts: str | None = None,
-    activities: str = "activities",
+    copies: Mapping[str, str] | None = None,
 ) -> list[Assignment]:
     """Route the given leads that are MQLs without an owner (see the module docstring).
 
     ``snapshots`` / ``parts`` may name tables or subqueries that already hold
     these leads' score snapshots and parts as of ``now`` (a batch run's rows,
     a real-time re-score); otherwise they are computed with the compiled plan.
-    ``activities``: where the briefs read these leads' and their colleagues'
-    activity (see :func:`leadline.routing.brief.build_briefs`).
+    ``copies``: tables the briefs may read these leads' and their colleagues' rows
+    from (see :func:`leadline.routing.brief.build_briefs`).
     """
     if contract_of(contract).routing is None or not lead_ids:
         return []
@@ -142,7 +143,7 @@ def route_mqls(
     )
     if not found:  # the common real-time case: not an MQL, or already owned
         return []
-    scores = {"snapshots": snapshots, "parts": parts, "activities": activities}
+    scores = {"snapshots": snapshots, "parts": parts, "copies": copies}
     return _route(engine, contract, version, params, now, scores, reassign=False)
 
 

@@ -13,6 +13,7 @@ JSON, Slack blocks and e-mail lives in :mod:`leadline.routing.render`.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -111,17 +112,20 @@ def build_briefs(
     version: str | None = None,
     snapshots: str | None = None,
     parts: str | None = None,
-    activities: str = "activities",
+    copies: Mapping[str, str] | None = None,
 ) -> dict[str, Brief]:
     """Briefs for many leads, keyed by lead id, from a fixed number of queries.
 
     ``snapshots`` / ``parts`` may name tables or subqueries that already hold
     the leads' score snapshot and parts as of ``as_of`` (a batch run's rows);
-    otherwise they are computed now with the compiled plan.  ``activities``
-    may name a table holding at least the activity rows of the leads, the
-    leads merged into them and their colleagues (the real-time copy, which
-    has them already): reading them again from the store is index lookups.
+    otherwise they are computed now with the compiled plan.  ``copies`` may
+    name ``leads`` and ``activities`` tables holding at least the rows of the
+    leads, the leads merged into them and their colleagues (the real-time
+    copy, which has them already): reading them again from the store is
+    index lookups.
     """
+    leads_from = copies["leads"] if copies else "leads"
+    activities = copies["activities"] if copies else "activities"
     ids = sorted(set(lead_ids))
     if not ids:
         return {}
@@ -143,7 +147,8 @@ def build_briefs(
     with engine.transaction():  # one reader of the temp tables at a time on a shared connection
         base = {r["lead_id"]: r for r in _rows(engine, _BASE_SQL, params)}
         owners = {r["lead_id"]: r for r in _rows(engine, _OWNER_SQL, params)}
-        engine.execute(f"CREATE TEMP TABLE _ll_brief_members AS {_MEMBERS_SQL}", params)
+        members_sql = _MEMBERS_SQL.format(leads=leads_from)
+        engine.execute(f"CREATE TEMP TABLE _ll_brief_members AS {members_sql}", params)
         members = [str(r[0]) for r in engine.fetch("SELECT member FROM _ll_brief_members")]
         raw, raw_params = _lookup(_RAW_ACTS, activities, members, "m")
         engine.execute(f"CREATE TEMP TABLE _ll_brief_raw AS {raw}", raw_params)
@@ -153,7 +158,8 @@ def build_briefs(
         pages = _group(_rows(engine, _PAGES_SQL, params))
         for name in ("_ll_brief_acts", "_ll_brief_raw", "_ll_brief_members"):
             engine.execute(f"DROP TABLE IF EXISTS {name}")
-        colleagues = [str(r[0]) for r in engine.fetch(_COLLEAGUES_SQL, params)]
+        colleagues_sql = _COLLEAGUES_SQL.format(leads=leads_from)
+        colleagues = [str(r[0]) for r in engine.fetch(colleagues_sql, params)]
         quals = {r["lead_id"]: r for r in _rows(engine, _QUALIFICATION_SQL, params)}
         contacts = _group(_rows(engine, *_contacts_sql(colleagues, activities, params)))
         opps = _group(_rows(engine, _OPPORTUNITIES_SQL, params))
@@ -352,9 +358,9 @@ def iso(value: Any) -> Any:
 # Leads merged into a brief's lead contribute their activities to it.
 # Two one-column filters, not ``a OR b``: each reaches its scan as a key lookup.
 _MEMBERS_SQL = """
-SELECT lead_id AS member, lead_id AS for_lead FROM leads WHERE lead_id = ANY($ids)
+SELECT lead_id AS member, lead_id AS for_lead FROM {leads} WHERE lead_id = ANY($ids)
 UNION
-SELECT lead_id AS member, merged_into AS for_lead FROM leads WHERE merged_into = ANY($ids)
+SELECT lead_id AS member, merged_into AS for_lead FROM {leads} WHERE merged_into = ANY($ids)
 """
 
 # The members' activity rows, read by lead id alone: DuckDB uses the
@@ -451,7 +457,7 @@ SELECT lead_id, budget, authority, need, timeline, recorded_at FROM (
 # Other people at the same account (the colleagues' ids are looked up first,
 # so the activity scan below filters on the lead id alone: see _RAW_ACTS).
 _COLLEAGUES_SQL = """
-SELECT o.lead_id FROM leads AS me JOIN leads AS o ON o.account_id = me.account_id
+SELECT o.lead_id FROM {leads} AS me JOIN {leads} AS o ON o.account_id = me.account_id
 WHERE me.lead_id = ANY($ids) AND me.account_id IS NOT NULL
   AND o.lead_id <> me.lead_id AND o.merged_into IS NULL
 """
