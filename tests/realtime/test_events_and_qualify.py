@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -191,7 +192,9 @@ def test_requests_waiting_on_the_event_loop_form_one_group_beyond_any_thread_poo
         waits = [qualifier.submit_async([ev(f"a{n}")]) for n in range(requests)]
         return list(await asyncio.gather(*waits, return_exceptions=True))
 
-    results = asyncio.run(main())
+    # On a thread of its own: another test may have left this thread's loop running.
+    with ThreadPoolExecutor(1) as pool:
+        results = pool.submit(lambda: asyncio.run(main())).result()
     qualifier.stop()
     assert all(r.outcomes[0].status == "accepted" for r in results)
     assert sum(groups) == requests
