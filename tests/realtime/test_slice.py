@@ -204,16 +204,31 @@ def test_briefs_read_from_the_copies_equal_briefs_read_from_the_store(ll: Leadli
     from leadline.routing.brief import build_briefs
 
     sets = _lead_sets(ll)
-    lead_ids = sets["account contacts"] + sets["merged duplicates"]
+    lead_ids = sorted({*sets["account contacts"], *sets["merged duplicates"]})
     as_of = _as_of(ll)
-    with ll.engine.transaction():  # scoring them loads the copies for exactly these leads
-        from_store = build_briefs(ll.engine, ll.compiled, lead_ids, as_of)
-        from_copies = build_briefs(ll.engine, ll.compiled, lead_ids, as_of, copies=COPIES)
+    colleague = ll.engine.fetch(  # sales judged a colleague: the briefs name that verdict
+        "SELECT o.lead_id FROM leads AS l JOIN leads AS o ON o.account_id = l.account_id "
+        "WHERE l.lead_id = ? AND o.lead_id <> l.lead_id ORDER BY 1 LIMIT 1",
+        [sets["account contacts"][0]],
+    )[0][0]
+    ll.engine.execute(
+        "INSERT INTO dispositions (disposition_id, source, source_event_id, lead_id, action, "
+        "reason, actor, decided_at) VALUES (-1, 'test', 'judged', ?, 'reject', 'no_budget', "
+        "'amy', ?)",
+        [colleague, as_of],
+    )
+    try:
+        with ll.engine.transaction():  # scoring them loads the copies for exactly these leads
+            from_store = build_briefs(ll.engine, ll.compiled, lead_ids, as_of)
+            from_copies = build_briefs(ll.engine, ll.compiled, lead_ids, as_of, copies=COPIES)
+    finally:
+        ll.engine.execute("DELETE FROM dispositions WHERE disposition_id = -1")
     assert any(b.other_contacts for b in from_store.values())  # colleagues' activity counted
     for brief in from_store.values():  # two of them at one account: each colleague once
         named = [c["lead_id"] for c in brief.other_contacts]
         assert len(named) == len(set(named))
     assert any(b.activities for b in from_store.values())
+    assert any(b.past_dispositions for b in from_store.values())  # names read from the copy
     assert {k: b.to_dict() for k, b in from_copies.items()} == {
         k: b.to_dict() for k, b in from_store.items()
     }

@@ -15,8 +15,9 @@ the whole plan on every event costs ~30 ms.  So each real-time step
 The copy is a superset of what the filtered plan reads, and the plan still
 applies all of its own filters, so the rows it returns are the ones it
 returns on the whole store (tests hold the two to equality).  Only the
-columns the plan names are copied (the others stay NULL): DuckDB fetches an
-index hit column by column, so skipping free text and JSON halves the copy.  PostgreSQL
+columns the plan names are copied, and the few a handoff brief names
+colleagues by (the others stay NULL): DuckDB fetches an index hit column by
+column, so skipping free text and JSON halves the copy.  PostgreSQL
 plans parameterised queries with its indexes and needs none of this.
 """
 
@@ -39,6 +40,8 @@ COPIES = {
     "activities": "_ll_slice_activities",
 }
 PARTS = "_ll_slice_parts"
+# Not read by the plan, but by the handoff brief, which names colleagues from the copy.
+ALSO_COPIED = frozenset({"first_name", "last_name", "email", "title"})
 
 
 def named_columns(*queries: exp.Expression) -> frozenset[str]:
@@ -64,7 +67,7 @@ class Slice:
         parts = compiled.parts_query(lead_ids=True)
         self.snapshot_sql = on_copies(snapshot)
         self.parts_sql = on_copies(parts)
-        self.read = named_columns(snapshot, parts)
+        self.read = named_columns(snapshot, parts) | ALSO_COPIED
         self._columns: dict[str, list[str]] = {}  # base table -> the columns copied
         self.snapshot_columns = compiled.snapshot_columns
         self.parts_columns = compiled.parts_columns

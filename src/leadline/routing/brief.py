@@ -125,7 +125,6 @@ def build_briefs(
     index lookups.
     """
     leads_from = copies["leads"] if copies else "leads"
-    activities = copies["activities"] if copies else "activities"
     ids = sorted(set(lead_ids))
     if not ids:
         return {}
@@ -150,7 +149,7 @@ def build_briefs(
         members_sql = _MEMBERS_SQL.format(leads=leads_from)
         engine.execute(f"CREATE TEMP TABLE _ll_brief_members AS {members_sql}", params)
         members = [str(r[0]) for r in engine.fetch("SELECT member FROM _ll_brief_members")]
-        raw, raw_params = _lookup(_RAW_ACTS, activities, members, "m")
+        raw, raw_params = _lookup(_RAW_ACTS, "activities", copies, members, "m")
         engine.execute(f"CREATE TEMP TABLE _ll_brief_raw AS {raw}", raw_params)
         engine.execute(f"CREATE TEMP TABLE _ll_brief_acts AS {_ACTS}", params)
         acts = _group(_rows(engine, _ACTIVITIES_SQL, params))
@@ -161,9 +160,9 @@ def build_briefs(
         colleagues_sql = _COLLEAGUES_SQL.format(leads=leads_from)
         colleagues = [str(r[0]) for r in engine.fetch(colleagues_sql, params)]
         quals = {r["lead_id"]: r for r in _rows(engine, _QUALIFICATION_SQL, params)}
-        contacts = _group(_rows(engine, *_contacts_sql(colleagues, activities, params)))
+        contacts = _group(_rows(engine, *_contacts_sql(colleagues, copies, params)))
         opps = _group(_rows(engine, _OPPORTUNITIES_SQL, params))
-        verdicts = _group(_rows(engine, _DISPOSITIONS_SQL, params))
+        verdicts = _group(_rows(engine, _DISPOSITIONS_SQL.format(leads=leads_from), params))
         clocks = _group(_rows(engine, _CLOCKS_SQL, params))
     requires: list[str] = list(terms.stages.sql.requires)
     out: dict[str, Brief] = {}
@@ -500,24 +499,24 @@ ORDER BY for_lead, activities DESC, lead_id
 """
 
 
-def _lookup(select: str, activities: str, keys: list[str], name: str) -> tuple[str, dict[str, Any]]:
-    """Activity rows of ``keys``: index lookups in the store, a filter on a copy."""
-    if activities == "activities":
-        return keyed(select, "activities", "lead_id", keys, name=name)
-    return f"SELECT {select} FROM {activities} WHERE lead_id = ANY(${name})", {name: keys}
+def _lookup(
+    select: str, table: str, copies: Mapping[str, str] | None, keys: list[str], name: str
+) -> tuple[str, dict[str, Any]]:
+    """Rows of ``table`` whose lead id is in ``keys``: index lookups in the store, a
+    filter on the copy when there is one."""
+    if copies is None:
+        return keyed(select, table, "lead_id", keys, name=name)
+    return f"SELECT {select} FROM {copies[table]} WHERE lead_id = ANY(${name})", {name: keys}
 
 
 def _contacts_sql(
-    colleagues: list[str], activities: str, params: dict[str, Any]
+    colleagues: list[str], copies: Mapping[str, str] | None, params: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
-    rows, row_params = keyed(
-        "lead_id, account_id, first_name, last_name, email, title, merged_into",
-        "leads",
-        "lead_id",
-        colleagues,
-        name="c",
+    who = "lead_id, account_id, first_name, last_name, email, title, merged_into"
+    rows, row_params = _lookup(who, "leads", copies, colleagues, "c")
+    acts, act_params = _lookup(
+        "lead_id, occurred_at, activity_type", "activities", copies, colleagues, "a"
     )
-    acts, act_params = _lookup("lead_id, occurred_at, activity_type", activities, colleagues, "a")
     sql = _CONTACTS_SQL.format(colleague_rows=rows, colleague_acts=acts)
     return sql, {**params, "colleagues": colleagues, **row_params, **act_params}
 
@@ -534,14 +533,14 @@ ORDER BY l.lead_id, o.created_at DESC, o.opportunity_id
 # This lead's (and leads merged into it) and its colleagues' past verdicts from sales.
 _DISPOSITIONS_SQL = f"""
 WITH me AS (
-    SELECT lead_id, account_id FROM leads WHERE lead_id = ANY($ids)
+    SELECT lead_id, account_id FROM {{leads}} WHERE lead_id = ANY($ids)
 ), related AS (
     SELECT lead_id AS for_lead, lead_id FROM me
     UNION
-    SELECT merged_into AS for_lead, lead_id FROM leads WHERE merged_into = ANY($ids)
+    SELECT merged_into AS for_lead, lead_id FROM {{leads}} WHERE merged_into = ANY($ids)
     UNION
     SELECT me.lead_id AS for_lead, dl.lead_id FROM me
-    JOIN leads AS dl ON dl.account_id = me.account_id
+    JOIN {{leads}} AS dl ON dl.account_id = me.account_id
 )
 SELECT for_lead, lead_id, who, action, reason, note, actor, decided_at FROM (
     SELECT r.for_lead, d.lead_id,
@@ -553,7 +552,7 @@ SELECT for_lead, lead_id, who, action, reason, note, actor, decided_at FROM (
                               d.disposition_id DESC) AS rn
     FROM related AS r
     JOIN dispositions AS d ON d.lead_id = r.lead_id
-    LEFT JOIN leads AS dl ON dl.lead_id = d.lead_id
+    LEFT JOIN {{leads}} AS dl ON dl.lead_id = d.lead_id
     WHERE d.decided_at <= $as_of
 ) AS x WHERE rn <= {PAST_DISPOSITIONS}
 ORDER BY for_lead, decided_at DESC
