@@ -91,7 +91,7 @@ class Slice:
         )
 
     def _copied(self, table: str) -> list[str]:
-        """The columns of ``table`` the plan names, in table order."""
+        """The columns of ``table`` the plan (or a brief, see ALSO_COPIED) names, in order."""
         found = self._columns.get(table)
         if found is None:
             rows = self.engine.fetch(

@@ -143,8 +143,8 @@ def route_mqls(
     )
     if not found:  # the common real-time case: not an MQL, or already owned
         return []
-    scores = {"snapshots": snapshots, "parts": parts, "copies": copies}
-    return _route(engine, contract, version, params, now, scores, reassign=False)
+    given = {"snapshots": snapshots, "parts": parts, "copies": copies}
+    return _route(engine, contract, version, params, now, given, reassign=False)
 
 
 def reassign(
@@ -167,7 +167,7 @@ def _route(
     version: str,
     params: dict[str, Any],
     now: datetime,
-    scores: dict[str, Any],
+    given: dict[str, Any],  # build_briefs' snapshots / parts / copies, where known
     *,
     reassign: bool,
 ) -> list[Assignment]:
@@ -187,9 +187,9 @@ def _route(
         n = int(engine.scalar("SELECT count(*) FROM _ll_rt_ids") or 0)
         new: list[Assignment] = []
         if n:
-            scores = {
-                **scores,
-                "snapshots": _candidates(engine, contract, version, now, scores.get("snapshots")),
+            given = {
+                **given,
+                "snapshots": _candidates(engine, contract, version, now, given.get("snapshots")),
             }
             _reps(engine, terms, now, exclude_current=reassign)
             placed = _place(engine, routing.rules, n, now)
@@ -198,7 +198,7 @@ def _route(
             new = _store(engine, version, now, reassign=reassign)
             if new:
                 start_clocks(engine, terms, version, "_ll_rt_new", now)
-                _notify(engine, contract, version, new, now, scores, reassign=reassign)
+                _notify(engine, contract, version, new, now, given, reassign=reassign)
         for name in ("_ll_rt_ids", *_TEMP):
             engine.execute(f"DROP TABLE IF EXISTS {name}")
     return new
@@ -394,16 +394,14 @@ def _notify(
     version: str,
     new: list[Assignment],
     now: datetime,
-    scores: dict[str, Any],
+    given: dict[str, Any],
     *,
     reassign: bool,
 ) -> None:
     channels = Channels.from_contract(contract_of(contract))
     if channels.webhook is None and channels.email is None:
         return
-    briefs = build_briefs(
-        engine, contract, [a.lead_id for a in new], now, version=version, **scores
-    )
+    briefs = build_briefs(engine, contract, [a.lead_id for a in new], now, version=version, **given)
     kind = "mql_reassigned" if reassign else "mql_routed"
     messages: list[tuple[Assignment, OutboxMessage]] = []
     for a in new:
