@@ -12,6 +12,10 @@ its notification reaches the receiver (p50/p95/p99), the API's own
 response times, the error rate (non-2xx or failed requests), and whether
 every hand-raiser was notified. Targets (DESIGN.md): p50 < 50 ms,
 p99 < 250 ms, 0 errors, at 100 events/s for 60 s (``small``: 50/s for 10 s).
+
+``BENCH_REALTIME_STORE=postgres`` runs the same load against a server on a
+throw-away PostgreSQL cluster (tests/pg.py) instead of the embedded store; the
+world is generated in DuckDB and copied over. Not part of a plain ``make bench``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,8 +46,12 @@ from http1 import Connection, HTTPError, serve_queue
 from leadline.api import keys
 from leadline.api.runfile import RUNFILE
 from leadline.app import Leadline
-from leadline.store import migrate
+from leadline.store import DATABASE_URL_ENV, migrate
 from leadline.store.duckdb import DuckDBEngine
+from leadline.store.postgres import PostgresEngine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests import pg  # the throw-away cluster the tests use
 
 NAME = "realtime"
 CONTRACT = Path(__file__).resolve().parent / "contract.yaml"
@@ -65,6 +74,8 @@ sla:
 LEAD_IN_HOOK = re.compile(r"lead (L\d+)")
 PROBES = 20  # hand-raisers sent one at a time before the load, for the unloaded floor
 IN_FLIGHT = 256  # requests the load generator has open at once
+STORE_ENV = "BENCH_REALTIME_STORE"  # duckdb (default) or postgres
+PG_SETTINGS = {"work_mem": "64MB", "shared_buffers": "256MB"}
 
 
 @dataclass
@@ -104,30 +115,66 @@ class Receiver:
             self.server.server_close()
 
 
+REPS = (
+    "INSERT INTO reps (rep_id, name, email, timezone, capacity, active) VALUES "
+    "('rep1', 'Rep One', 'rep1@vendor.example', 'UTC', 1000000, true), "
+    "('rep2', 'Rep Two', 'rep2@vendor.example', 'UTC', 1000000, true)"
+)
+
+
 def prepare(scale: Scale, root: Path, webhook: str) -> tuple[str, list[str], list[str]]:
     """The workspace: benchmark world, contract with routing, a batch run, a key.
 
     Returns the marketing token, the leads that will become MQLs when they ask
     for a demo (grade B or better, not excluded, not MQLs yet), and all leads.
     """
-    root.mkdir(parents=True, exist_ok=True)
-    for name in ("leadline.duckdb", "leadline.duckdb.wal", RUNFILE):
-        (root / name).unlink(missing_ok=True)
-    # Yesterday's batch run scores the world without routing: it would queue a
-    # handoff (and SLA clocks, then escalations) for every lead that is already
-    # an MQL, and the server would spend the benchmark delivering that backlog.
-    (root / "leadline.yaml").write_text(CONTRACT.read_text(), encoding="utf-8")
+    _fresh(root)
     # One 10M-row INSERT keeps its whole unique index in memory until commit;
     # real imports commit in batches. The server then runs with the default cap.
     engine = DuckDBEngine.at(root / "leadline.duckdb", memory_limit="8GB")
     migrate(engine)
     fill(engine, scale)
-    engine.execute(
-        "INSERT INTO reps (rep_id, name, email, timezone, capacity, active) VALUES "
-        "('rep1', 'Rep One', 'rep1@vendor.example', 'UTC', 1000000, true), "
-        "('rep2', 'Rep Two', 'rep2@vendor.example', 'UTC', 1000000, true)"
-    )
+    engine.execute(REPS)
     engine.close()
+    return _score_and_key(root, webhook)
+
+
+def prepare_postgres(
+    scale: Scale, root: Path, webhook: str, url: str
+) -> tuple[str, list[str], list[str]]:
+    """The same workspace on a PostgreSQL store (``LEADLINE_DATABASE_URL`` is ``url``):
+    the world is generated in a scratch DuckDB file and copied over with COPY."""
+    _fresh(root)
+    scratch = root.parent / f"realtime-pg-source-{scale.name}.duckdb"
+    scratch.unlink(missing_ok=True)
+    source = DuckDBEngine.at(scratch, memory_limit="8GB")
+    migrate(source)
+    fill(source, scale)
+    target = PostgresEngine.at(url)
+    try:
+        for (table,) in source.fetch("SELECT table_name FROM duckdb_tables() ORDER BY 1"):
+            if table != "schema_migrations" and source.scalar(f"SELECT count(*) FROM {table}"):
+                target.copy_arrow(table, source.fetch_arrow(f"SELECT * FROM {table}"))
+        target.execute(REPS)
+        target.execute("ANALYZE")
+    finally:
+        target.close()
+        source.close()
+        scratch.unlink(missing_ok=True)
+    return _score_and_key(root, webhook)
+
+
+def _fresh(root: Path) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("leadline.duckdb", "leadline.duckdb.wal", RUNFILE):
+        (root / name).unlink(missing_ok=True)
+
+
+def _score_and_key(root: Path, webhook: str) -> tuple[str, list[str], list[str]]:
+    # Yesterday's batch run scores the world without routing: it would queue a
+    # handoff (and SLA clocks, then escalations) for every lead that is already
+    # an MQL, and the server would spend the benchmark delivering that backlog.
+    (root / "leadline.yaml").write_text(CONTRACT.read_text(), encoding="utf-8")
     with Leadline.open(root) as ll:
         summary = ll.score()  # today's state, as a workspace in use has it
         token = keys.create_key(ll.engine, "marketing", "bench")[1]
@@ -300,12 +347,43 @@ def pct(values: list[float], q: float) -> float:
 
 
 def run(scale: Scale, workdir: Path) -> Result:
-    result = Result(NAME, scale)
+    """On the embedded store; with ``BENCH_REALTIME_STORE=postgres`` on a throw-away
+    PostgreSQL cluster instead (results ``realtime-postgres-<scale>``)."""
+    if os.environ.get(STORE_ENV, "duckdb") != "postgres":
+        return _run(NAME, scale, workdir / f"realtime-{scale.name}", prepare)
+    missing = pg.missing_reason()
+    if missing:
+        result = Result(f"{NAME}-postgres", scale)
+        result.notes.append(f"not measured: {missing}")
+        return result
+    with pg.running_cluster(PG_SETTINGS) as cluster, cluster.database() as url:
+        before = os.environ.get(DATABASE_URL_ENV)
+        os.environ[DATABASE_URL_ENV] = url  # for this process and the server it starts
+        try:
+            return _run(
+                f"{NAME}-postgres",
+                scale,
+                workdir / f"realtime-postgres-{scale.name}",
+                lambda s, root, hook: prepare_postgres(s, root, hook, url),
+            )
+        finally:
+            if before is None:
+                os.environ.pop(DATABASE_URL_ENV, None)
+            else:
+                os.environ[DATABASE_URL_ENV] = before
+
+
+def _run(
+    name: str,
+    scale: Scale,
+    root: Path,
+    prepare_world: Callable[[Scale, Path, str], tuple[str, list[str], list[str]]],
+) -> Result:
+    result = Result(name, scale)
     rate, seconds, share = LOAD.get(scale.name, LOAD["full"])
     receiver = Receiver()
     webhook = receiver.start()
-    root = workdir / f"realtime-{scale.name}"
-    prep_s, (token, eligible, leads) = timed(lambda: prepare(scale, root, webhook))
+    prep_s, (token, eligible, leads) = timed(lambda: prepare_world(scale, root, webhook))
     result.timings.append(Timing("prepare world + batch score", prep_s, "not measured below"))
     server = Server(root)
     try:
