@@ -32,7 +32,7 @@ def shared_file(relative: str) -> Path:
 
 
 # Test folders (under tests/) whose `engine` tests run on every engine.
-BOTH_ENGINES = ("store", "scoring", "lifecycle", "api")
+BOTH_ENGINES = ("store", "scoring", "lifecycle", "api", "ingest")
 ENGINE_KINDS = ("duckdb", "postgres")
 
 

@@ -19,7 +19,7 @@ from leadline import ingest
 from leadline.analytics.service import Analytics
 from leadline.contract import LoadedContract, guard, load_contract
 from leadline.contract.compiler import CompiledContract, compile_contract
-from leadline.errors import ContractErrors, NotFound, NotSupported
+from leadline.errors import ContractErrors, NotFound
 from leadline.learn import artifacts as models
 from leadline.lifecycle import auto, imported, moves
 from leadline.lifecycle.history import STAGE_AS_OF_SQL, history_of
@@ -148,13 +148,6 @@ class Leadline:
         batch_size: int = 100_000,
     ) -> ingest.ImportSummary:
         """Import one file; dispositions are checked against the contract and applied."""
-        if not self.engine.SUPPORTS_FILE_IMPORT:
-            raise NotSupported(
-                f"importing files into a {self.engine.DIALECT} store is not supported yet: "
-                "import into a workspace's DuckDB store (unset LEADLINE_DATABASE_URL); "
-                "activities, dispositions and opportunities can also be sent through the "
-                "HTTP API (/api/v1/…); see docs/deployment.md"
-            )
         checks = None
         if kind == "dispositions":
             checks = imported.disposition_checks(self.loaded.contract)

@@ -95,12 +95,6 @@ class EngineError(LeadlineError):
     http_status = 503
 
 
-class NotSupported(EngineError):
-    """This store cannot do that yet (e.g. file and lead imports on PostgreSQL)."""
-
-    http_status = 501
-
-
 class WorkspaceError(LeadlineError):
     """The workspace folder is missing, incomplete or already initialised."""
 

@@ -57,11 +57,6 @@ def stop_server(server: uvicorn.Server, thread: threading.Thread) -> None:
     thread.join(timeout=30)
 
 
-# Tests of what only the DuckDB store can do yet (lead upserts run the file
-# import's pipeline) take ``@duckdb_store``; PostgreSQL refuses them (tested).
-duckdb_store = pytest.mark.parametrize("store", ["duckdb"], indirect=True)
-
-
 @pytest.fixture(params=["duckdb", "postgres"])
 def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
     """The server's store: the workspace's DuckDB file, or a fresh PostgreSQL database

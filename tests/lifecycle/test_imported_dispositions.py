@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from leadline.ingest import run_import
 from leadline.lifecycle import imported, moves
 from leadline.lifecycle.history import history_of, stage_of
-from leadline.store.duckdb import DuckDBEngine
+from leadline.store.base import Engine
 
 from .test_moves_and_auto import CONTRACT, T0, add_lead
 
 HEADER = "source,source_event_id,lead_id,action,reason,note,actor,decided_at\n"
-# File imports stage rows with DuckDB's SQL; applying dispositions on every engine
-# is tests/store/test_lifecycle_sql.py.
-pytestmark = pytest.mark.duckdb_only
 
 
-def import_dispositions(engine: DuckDBEngine, path: Path, body: str) -> dict[str, object]:
+def import_dispositions(engine: Engine, path: Path, body: str) -> dict[str, object]:
     path.write_text(HEADER + body)
     summary = run_import(
         engine,
@@ -32,7 +27,7 @@ def import_dispositions(engine: DuckDBEngine, path: Path, body: str) -> dict[str
 
 
 def test_valid_rows_become_transitions_and_bad_rows_are_quarantined_with_reasons(
-    engine: DuckDBEngine, tmp_path: Path
+    engine: Engine, tmp_path: Path
 ) -> None:
     for lead in ("L1", "L2", "L3", "L4", "L5"):
         add_lead(engine, lead)
@@ -79,9 +74,7 @@ def test_valid_rows_become_transitions_and_bad_rows_are_quarantined_with_reasons
     ]
 
 
-def test_a_move_the_contract_does_not_allow_is_quarantined(
-    engine: DuckDBEngine, tmp_path: Path
-) -> None:
+def test_a_move_the_contract_does_not_allow_is_quarantined(engine: Engine, tmp_path: Path) -> None:
     add_lead(engine, "L1")  # still a plain lead: sales cannot accept it
     summary = import_dispositions(
         engine, tmp_path / "d.csv", "crm,d1,L1,accept,,,amy,2026-03-02T10:00:00\n"
@@ -90,9 +83,7 @@ def test_a_move_the_contract_does_not_allow_is_quarantined(
     assert history_of(engine, "L1") == []
 
 
-def test_a_bad_row_does_not_lend_its_stage_to_the_next_row(
-    engine: DuckDBEngine, tmp_path: Path
-) -> None:
+def test_a_bad_row_does_not_lend_its_stage_to_the_next_row(engine: Engine, tmp_path: Path) -> None:
     add_lead(engine, "L1")
     moves.move(engine, CONTRACT, "v1", "L1", "mql", at=T0, actor="score")
     body = (
@@ -108,7 +99,7 @@ def test_a_bad_row_does_not_lend_its_stage_to_the_next_row(
     assert [h["to_stage"] for h in history_of(engine, "L1")] == ["mql", "recycled"]
 
 
-def test_reimporting_the_same_file_changes_nothing(engine: DuckDBEngine, tmp_path: Path) -> None:
+def test_reimporting_the_same_file_changes_nothing(engine: Engine, tmp_path: Path) -> None:
     add_lead(engine, "L1")
     moves.move(engine, CONTRACT, "v1", "L1", "mql", at=T0, actor="score")
     body = "crm,d1,L1,accept,,,amy,2026-03-02T10:00:00\n"

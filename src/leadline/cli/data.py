@@ -86,12 +86,15 @@ def quarantine(
 ) -> None:
     """Show quarantined rows: file, line, field, reason and the raw row."""
     with open_app(workspace) as ll:
+        # Only the filters given become predicates: PostgreSQL cannot type a
+        # bare `$run IS NULL` parameter.
+        given = {"run_id": run, "kind": kind, "reason": reason}
+        params: dict[str, object] = {k: v for k, v in given.items() if v is not None}
+        where = " AND ".join(f"{column} = ${column}" for column in params) or "TRUE"
         rows = ll.engine.fetch_dicts(
             "SELECT run_id, kind, file, line, row_number, field, reason, message, raw "
-            "FROM quarantine WHERE ($run IS NULL OR run_id = $run) "
-            "AND ($kind IS NULL OR kind = $kind) AND ($reason IS NULL OR reason = $reason) "
-            "ORDER BY run_id, row_number LIMIT $limit",
-            {"run": run, "kind": kind, "reason": reason, "limit": limit},
+            f"FROM quarantine WHERE {where} ORDER BY run_id, row_number LIMIT $limit",
+            {**params, "limit": limit},
         )
     emit_rows(rows, fmt, title="Quarantined rows")
 

@@ -110,14 +110,16 @@ def load_entities(
     bjoin = " AND ".join(f"t.{ident(k)} = b.{ident(k)}" for k in target.key)
     engine.execute(
         "INSERT INTO entity_versions (entity, entity_id, data, replaced_at, import_run_id) "
-        f"SELECT {lit(entity)}, {key_text}, CAST(to_json(t) AS VARCHAR), ?, ? "
+        f"SELECT {lit(entity)}, {key_text}, to_json(t), ?, ? "
         f"FROM {ident(target.table)} t JOIN {BATCH} b ON {bjoin} "
         "WHERE NOT b._is_new AND NOT b._same",
         [now, run_id],
     )
     cols = list(dict.fromkeys([*target.key, *target.columns]))
     names = cols + list(target.json_columns) + (["merged_into"] if target.merges else [])
-    values = [ident(c) for c in cols] + [ident("_new_" + j) for j in target.json_columns]
+    values = [ident(c) for c in cols] + [
+        f"CAST({ident('_new_' + j)} AS JSON)" for j in target.json_columns
+    ]
     if target.merges:
         values.append("_final_merged")
     updates = ", ".join(
@@ -251,10 +253,9 @@ def history_batch(
     )
     total = int(engine.scalar(f"SELECT count(*) FROM {BATCH}") or 0)
     cols = HISTORY_COLUMNS[table]
-    values = [
-        f"b.{ident(c)}" if (plan.provides(c) or c in ("lead_id", "attributes")) else "NULL"
-        for c in cols
-    ]
+    values = [f"b.{ident(c)}" if (plan.provides(c) or c == "lead_id") else "NULL" for c in cols]
+    if "attributes" in cols:  # text in the normalised rows, JSON in the store
+        values[cols.index("attributes")] = "CAST(b.attributes AS JSON)"
     names = ["source", "source_event_id", *cols, "import_run_id"]
     first = ["b._source", "b._source_event_id"]
     if table == "dispositions":
@@ -325,7 +326,7 @@ def fact_batch(
         "INSERT INTO activities (source, source_event_id, lead_id, activity_type, occurred_at, "
         "value, attributes, ingested_at, import_run_id) "
         "SELECT f.source, f.source_event_id, f.lead_id, f.activity_type, CAST(? AS TIMESTAMP), "
-        f"f.value, f.attributes, ?, ? FROM ({' UNION ALL '.join(selects)}) f "
+        f"f.value, CAST(f.attributes AS JSON), ?, ? FROM ({' UNION ALL '.join(selects)}) f "
         "WHERE NOT EXISTS (SELECT 1 FROM activities a WHERE a.source = f.source "
         "AND a.source_event_id = f.source_event_id) ORDER BY f._row, f._k",
         [facts.as_of, now, run_id],

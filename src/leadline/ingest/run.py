@@ -1,8 +1,13 @@
 """``run_import``: one import run from file to store, with counts that add up.
 
 The steps are: record the run, stage the file as strings, resolve the column
-plan, normalise and check every row in SQL, quarantine the bad rows, then
-load the good ones in atomic batches.  Each batch commits together with the
+plan, normalise and check every row in SQL, resolve the leads rows belong
+to, quarantine the bad rows, then load the good ones in atomic batches.
+
+Staging and normalising run on DuckDB.  On the DuckDB store that is the store
+itself; any other store (PostgreSQL) gets a scratch in-memory DuckDB for
+them and the normalised table copied in, so every later step -- and the
+counts -- are the same on both engines.  Each batch commits together with the
 run's running counts, so a run killed part-way leaves a consistent store and
 re-running the same file completes it: rows already loaded count as
 *unchanged*, nothing is duplicated.
@@ -28,9 +33,10 @@ from leadline.ingest.kinds import KIND_SPECS, KINDS
 from leadline.ingest.normalize import ident
 from leadline.ingest.plan import ColumnPlan, build_plan
 from leadline.ingest.profiles import Mapping, Section, load_mapping
-from leadline.ingest.readers import stage_file
+from leadline.ingest.readers import StagedFile, stage_file
 from leadline.ingest.stage import RowProblem
 from leadline.store.base import Engine
+from leadline.store.duckdb import DuckDBEngine
 
 Progress = Callable[[int, int], None]
 ExtraChecks = Callable[[Engine, str], list[RowProblem]]
@@ -145,8 +151,10 @@ def run_import(
         [run_id, kind, str(path), s.mapping, now],
     )
     raw, norm, survivors = f"_ll_raw_{run_id}", f"_ll_norm_{run_id}", f"_ll_surv_{run_id}"
+    raw_rows = f"_ll_rawrows_{run_id}"
+    stager = engine if engine.STAGES_IN_PLACE else DuckDBEngine.at(":memory:")
     try:
-        staged = stage_file(engine, path, raw, fmt)
+        staged = stage_file(stager, path, raw, fmt)
         s.rows_in = staged.rows
         engine.execute(
             "UPDATE import_runs SET file_sha256 = ?, rows_in = ? WHERE run_id = ?",
@@ -160,18 +168,20 @@ def run_import(
             )
         else:
             default_source = ""
-        stage.build_normalised(engine, plan, raw, norm, default_source)
+        stage.build_normalised(stager, plan, raw, norm, default_source)
+        if stager is not engine:
+            engine.register_arrow(norm, stager.fetch_arrow(f"SELECT * FROM {ident(norm)}"))
+        stage.resolve_leads(engine, plan, norm)
         stage.flag_duplicates(engine, plan, norm)
         if extra_checks is not None:
             stage.apply_row_problems(engine, norm, extra_checks(engine, norm))
         has_survivors = stage.compute_survivors(engine, plan, norm, survivors)
+        raw_source = _raw_rows(engine, stager, norm, raw, raw_rows, staged)
         with engine.transaction():
-            stage.write_quarantine(
-                engine, norm, raw, staged.headers, staged.staged, run_id, kind, str(path)
-            )
+            stage.write_quarantine(engine, norm, raw_source, run_id, kind, str(path))
             _record_catalog(engine, plan, s.mapping, run_id)
             reasons = engine.fetch(
-                f"SELECT _problem.reason, count(*) FROM {ident(norm)} "
+                f"SELECT _problem, count(*) FROM {ident(norm)} "
                 "WHERE _problem IS NOT NULL GROUP BY 1"
             )
             s.quarantined_by_reason = {str(r): int(n) for r, n in reasons}
@@ -179,7 +189,7 @@ def run_import(
             s.problems = [
                 f"{path}:{line if line is not None else 'row ' + str(row)}: {fld}: {msg}"
                 for row, line, fld, msg in engine.fetch(
-                    f"SELECT _row, _line, _problem.field, _problem.message FROM {ident(norm)} "
+                    f"SELECT _row, _line, _problem_field, _problem_message FROM {ident(norm)} "
                     f"WHERE _problem IS NOT NULL ORDER BY _row LIMIT {PROBLEM_SAMPLES}"
                 )
             ]
@@ -210,9 +220,31 @@ def run_import(
             _save(engine, s, _utcnow())
         raise
     finally:
-        for name in (raw, norm, survivors, stage.LEADREF_TABLE):
+        for name in (raw, norm, survivors, raw_rows, stage.LEADREF_TABLE):
             with contextlib.suppress(Exception):
                 engine.execute(f"DROP TABLE IF EXISTS {ident(name)}")
+        if stager is not engine:
+            stager.close()
+
+
+def _raw_rows(
+    engine: Engine, stager: Engine, norm: str, raw: str, name: str, staged: StagedFile
+) -> str:
+    """Where ``write_quarantine`` finds the file's own text of the bad rows.
+
+    In place, a subquery over the staging table; otherwise the bad rows'
+    text is fetched from the scratch stager and copied into the store.
+    """
+    rows = stage.raw_rows_sql(raw, staged.headers, staged.staged)
+    if stager is engine:
+        return f"({rows})"
+    bad = engine.fetch_arrow(f"SELECT _row FROM {ident(norm)} WHERE _problem IS NOT NULL")
+    stager.register_arrow("_ll_bad_rows", bad)
+    wanted = stager.fetch_arrow(
+        f"SELECT q.* FROM ({rows}) q WHERE q._row IN (SELECT _row FROM _ll_bad_rows)"
+    )
+    engine.register_arrow(name, wanted)
+    return ident(name)
 
 
 def _load_batches(

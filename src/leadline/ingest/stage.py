@@ -3,9 +3,15 @@
 One ``CREATE TABLE AS`` turns the raw staging table into the normalised one:
 clean every value, apply the profile's value maps and constants, collapse
 category spellings, parse types, build attribute JSON, resolve leads, and
-compute ``_problem`` -- the first thing wrong with the row, as a struct of
-(field, reason, message) -- with a ``CASE`` chain.  Rows with a NULL
-``_problem`` are loadable.  Nothing here loops over rows in Python.
+compute the first thing wrong with the row with a ``CASE`` chain: its reason
+in ``_problem``, with ``_problem_field`` and ``_problem_message``.  Rows with a
+NULL ``_problem`` are loadable.  Nothing here loops over rows in Python.
+
+Normalising always runs on DuckDB (its readers, ``TRY_CAST``, regexes and
+lists); it reads nothing from the store, so a PostgreSQL store gets the
+normalised table copied in.  What needs the store -- which lead a row belongs
+to (:func:`resolve_leads`), duplicates, survivors -- runs afterwards, on the
+store, in SQL both engines speak.
 """
 
 from __future__ import annotations
@@ -147,7 +153,6 @@ def build_normalised(
 
     # p: typed values
     p_cols = [f"{_parsed(kind, plan, f)} AS {ident(f)}" for f in plan.fields if f != "lead_id"]
-    joins = ""
     if plan.provides("email"):
         p_cols.append(f"{N.email_domain(ident('email'))} AS email_domain")
     if kind.name == "leads" and plan.provides("email"):
@@ -157,39 +162,60 @@ def build_normalised(
             fn = N.seniority if derived == "seniority" else N.department
             p_cols.append(f"{fn(_t(source))} AS {ident(derived)}")
     if kind.lead_ref:
-        lead_given = _t("lead_id") if plan.provides("lead_id") else "NULL"
-        email_given = N.email(_t("email")) if plan.provides("email") else "NULL"
-        p_cols.append(
-            f"CASE WHEN {lead_given} IS NOT NULL THEN k._known ELSE r.lead_id END AS lead_id"
-        )
-        joins = (
-            f" LEFT JOIN (SELECT lead_id AS _known FROM leads) k ON k._known = {lead_given}"
-            f" LEFT JOIN {LEADREF_TABLE} r ON r.email = {email_given}"
-        )
-        _create_leadref(engine)
+        p_cols.append("CAST(NULL AS VARCHAR) AS lead_id")  # see resolve_leads
     elif plan.provides("lead_id"):
         p_cols.append(f"{_t('lead_id')} AS lead_id")
-    select_p = f"SELECT m2.*, {', '.join(p_cols)} FROM m2{joins}"
+    select_p = f"SELECT m2.*, {', '.join(p_cols)} FROM m2"
 
     final = ["p.*"]
     if kind.history:
         final += _history_ids(plan, default_source)
-    final.append(f"{_problem_case(plan)} AS _problem")
+    final.append(f"{_problem_case(plan)} AS _p")
     sql = (
         f"CREATE OR REPLACE TEMP TABLE {ident(norm)} AS "
         f"WITH c AS ({select_c}), m AS ({select_m}), m1 AS ({select_m1}), "
-        f"m2 AS ({select_m2}), p AS ({select_p}) "
-        f"SELECT {', '.join(final)} FROM p"
+        f"m2 AS ({select_m2}), p AS ({select_p}), q AS (SELECT {', '.join(final)} FROM p) "
+        "SELECT * EXCLUDE (_p), _p.reason AS _problem, _p.field AS _problem_field, "
+        "_p.message AS _problem_message FROM q"
     )
     engine.execute(sql)
 
 
-def _create_leadref(engine: Engine) -> None:
-    """email -> surviving lead, following merges (one row per email)."""
+def resolve_leads(engine: Engine, plan: ColumnPlan, norm: str) -> None:
+    """Which stored lead each row of a lead-referencing kind belongs to.
+
+    A given ``lead_id`` must exist; else the ``email`` names the lead,
+    following merges to the survivor.  A row that names no stored lead is
+    quarantined as ``unknown_lead`` -- last, so any earlier problem wins.
+    Runs on the store (DuckDB or PostgreSQL) after normalisation.
+    """
+    kind = plan.kind
+    if not kind.lead_ref:
+        return
+    table = ident(norm)
+    lead_given = _t("lead_id") if plan.provides("lead_id") else "NULL"
+    email_given = N.email(_t("email")) if plan.provides("email") else "NULL"
     engine.execute(
         f"CREATE OR REPLACE TEMP TABLE {LEADREF_TABLE} AS "
         "SELECT lower(email) AS email, min(coalesce(merged_into, lead_id)) AS lead_id "
-        "FROM leads WHERE email IS NOT NULL GROUP BY 1"
+        f"FROM leads WHERE lower(email) IN (SELECT {email_given} FROM {table}) GROUP BY 1"
+    )
+    engine.execute(
+        f"UPDATE {table} SET lead_id = x.lead_id FROM ("
+        f"SELECT n._row, CASE WHEN {lead_given} IS NOT NULL THEN k.lead_id "
+        f"ELSE r.lead_id END AS lead_id FROM {table} n "
+        f"LEFT JOIN leads k ON k.lead_id = {lead_given} "
+        f"LEFT JOIN {LEADREF_TABLE} r ON r.email = {email_given}) x "
+        f"WHERE {table}._row = x._row AND x.lead_id IS NOT NULL"
+    )
+    label = plan.field_headers.get("lead_id") or plan.field_headers["email"]
+    shown = _t("lead_id") if plan.provides("lead_id") else _t("email")
+    if plan.provides("lead_id") and plan.provides("email"):
+        shown = f"coalesce({_t('lead_id')}, {_t('email')})"
+    engine.execute(
+        f"UPDATE {table} SET _problem = 'unknown_lead', _problem_field = {lit(label)}, "
+        f"_problem_message = 'no lead ' || {shown} || ' in the store' "
+        "WHERE _problem IS NULL AND lead_id IS NULL"
     )
 
 
@@ -279,13 +305,6 @@ def _problem_case(plan: ColumnPlan) -> str:
                     f"WHEN {col} IS NOT NULL AND {N.number(col)} IS NULL THEN "
                     f"{_problem(fact.column, 'bad_number', msg)}"
                 )
-    if kind.lead_ref:
-        label = header.get("lead_id") or header["email"]
-        shown = _t("lead_id") if plan.provides("lead_id") else _t("email")
-        if plan.provides("lead_id") and plan.provides("email"):
-            shown = f"coalesce({_t('lead_id')}, {_t('email')})"
-        msg = f"'no lead ' || {shown} || ' in the store'"
-        whens.append(f"WHEN lead_id IS NULL THEN {_problem(label, 'unknown_lead', msg)}")
     return "CASE " + " ".join(whens) + " END"
 
 
@@ -305,8 +324,8 @@ def flag_duplicates(engine: Engine, plan: ColumnPlan, norm: str) -> None:
     label = plan.field_headers.get(key[0], key[0]) if not plan.kind.history else "source_event_id"
     shown = " || '/' || ".join(f"CAST({ident(k)} AS VARCHAR)" for k in key)
     engine.execute(
-        f"UPDATE {ident(norm)} SET _problem = {{'field': {lit(label)}, "
-        "'reason': 'duplicate_key', 'message': d.msg} FROM ("
+        f"UPDATE {ident(norm)} SET _problem = 'duplicate_key', "
+        f"_problem_field = {lit(label)}, _problem_message = d.msg FROM ("
         f"SELECT _row, {shown} || ' already appears on line ' || "
         "coalesce(CAST(first_line AS VARCHAR), 'row ' || first_row) AS msg FROM ("
         f"SELECT _row, {part}, row_number() OVER w AS rn, "
@@ -326,7 +345,7 @@ def apply_row_problems(engine: Engine, norm: str, problems: list[RowProblem]) ->
         for p in problems
     )
     engine.execute(
-        f"UPDATE {ident(norm)} SET _problem = {{'field': x.f, 'reason': x.r, 'message': x.m}} "
+        f"UPDATE {ident(norm)} SET _problem = x.r, _problem_field = x.f, _problem_message = x.m "
         f"FROM (SELECT DISTINCT ON (n) * FROM (VALUES {values}) AS v(n, f, r, m)) x "
         f"WHERE {ident(norm)}._row = x.n AND {ident(norm)}._problem IS NULL"
     )
@@ -349,30 +368,32 @@ def compute_survivors(engine: Engine, plan: ColumnPlan, norm: str, survivors: st
         f"(PARTITION BY n.{ident(dk)} ORDER BY n._row)) AS survivor, n.{ident(dk)} AS match_value "
         f"FROM {ident(norm)} n LEFT JOIN (SELECT lower({ident(dk)}) AS dk, "
         f"min({ident(key)}) AS survivor FROM {ident(kind.table)} "
-        f"WHERE merged_into IS NULL AND {ident(dk)} IS NOT NULL GROUP BY 1) e "
+        f"WHERE merged_into IS NULL AND {ident(dk)} IS NOT NULL "
+        f"AND lower({ident(dk)}) IN (SELECT {ident(dk)} FROM {ident(norm)}) GROUP BY 1) e "
         f"ON e.dk = n.{ident(dk)} "
         f"WHERE n._problem IS NULL AND n.{ident(dk)} IS NOT NULL"
     )
     return True
 
 
-def write_quarantine(
-    engine: Engine,
-    norm: str,
-    raw: str,
-    headers: tuple[str, ...],
-    staged: tuple[str, ...],
-    run_id: int,
-    kind: str,
-    file: str,
-) -> None:
+def raw_rows_sql(raw: str, headers: tuple[str, ...], staged: tuple[str, ...]) -> str:
+    """Each staged row as the file gave it: ``_row`` and a JSON object by header (DuckDB)."""
     pairs = ", ".join(f"{lit(h)}, r.{ident(c)}" for h, c in zip(headers, staged, strict=True))
+    return f"SELECT r._row, CAST(json_object({pairs}) AS VARCHAR) AS raw FROM {ident(raw)} r"
+
+
+def write_quarantine(
+    engine: Engine, norm: str, raw_rows: str, run_id: int, kind: str, file: str
+) -> None:
+    """Every row with a problem → ``quarantine``, with the row as the file gave it.
+
+    ``raw_rows`` is a table or subquery of ``(_row, raw)`` (see :func:`raw_rows_sql`).
+    """
     engine.execute(
         "INSERT INTO quarantine (run_id, kind, file, row_number, line, field, reason, "
         "message, raw) "
         f"SELECT {int(run_id)}, {lit(kind)}, {lit(file)}, n._row, n._line, "
-        "n._problem.field, n._problem.reason, n._problem.message, "
-        f"json_object({pairs}) "
-        f"FROM {ident(norm)} n JOIN {ident(raw)} r ON r._row = n._row "
+        "n._problem_field, n._problem, n._problem_message, CAST(r.raw AS JSON) "
+        f"FROM {ident(norm)} n JOIN {raw_rows} r ON r._row = n._row "
         "WHERE n._problem IS NOT NULL ORDER BY n._row"
     )

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from leadline import ingest
-from leadline.errors import NotSupported
 from leadline.store.base import Engine
 
 LeadStatus = Literal["created", "updated", "unchanged", "merged", "rejected"]
@@ -59,12 +58,6 @@ def upsert_leads(engine: Engine, records: list[dict[str, Any]], label: str) -> l
     """
     if not records:
         return []
-    if not engine.SUPPORTS_FILE_IMPORT:  # leads go through the file import's pipeline
-        raise NotSupported(
-            f"creating or updating leads is not supported on a {engine.DIALECT} store yet "
-            "(it runs the file import's normalisation and dedupe, which needs DuckDB); "
-            "see docs/deployment.md"
-        )
     with tempfile.TemporaryDirectory(prefix="leadline-api-") as tmp:
         path = Path(tmp) / f"{label}.jsonl"
         with path.open("w", encoding="utf-8") as fh:

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from leadline.errors import EngineError
-from leadline.store.base import Engine, OnlyOn
+from leadline.store.base import Engine, OnlyOn, Rendered
 from leadline.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 ENGINES: dict[str, str] = {
@@ -90,6 +90,8 @@ def migrate(engine: Engine) -> int:
                 continue
             for statement in MIGRATIONS[version - 1]:
                 if isinstance(statement, OnlyOn) and engine.DIALECT not in statement.dialects:
+                    continue
+                if isinstance(statement, Rendered) and statement.dialect != engine.DIALECT:
                     continue
                 engine.execute(statement)
             engine.execute(

@@ -68,8 +68,9 @@ class Engine(ABC):
 
     DIALECT: ClassVar[str]
     SUPPORTS_TRANSACTIONS: ClassVar[bool] = True
-    # File imports stage and normalise rows with DuckDB's own SQL (structs, readers).
-    SUPPORTS_FILE_IMPORT: ClassVar[bool] = True
+    # File imports stage and normalise rows with DuckDB's own SQL (readers,
+    # TRY_CAST, lists); other engines get a scratch DuckDB for that step.
+    STAGES_IN_PLACE: ClassVar[bool] = True
 
     def render(self, sql: Sql) -> str:
         """Render an expression (or reference-dialect text) for this engine."""

@@ -119,7 +119,7 @@ class PostgresEngine(Engine):
     """The compiled plan transpiled to PostgreSQL; many processes may write at once."""
 
     DIALECT: ClassVar[str] = "postgres"
-    SUPPORTS_FILE_IMPORT: ClassVar[bool] = False  # see docs/deployment.md
+    STAGES_IN_PLACE: ClassVar[bool] = False  # imports normalise in a scratch DuckDB
 
     def __init__(self, config: PostgresConfig) -> None:
         self.config = config

@@ -17,7 +17,11 @@ goes through the same few rules:
   PostgreSQL: it is cast to ``DOUBLE PRECISION``;
 * a derived table without an alias gets one (PostgreSQL 15 insists);
 * ``round(x, n)`` has no DOUBLE overload in PostgreSQL: ``x`` is cast to
-  NUMERIC (whose text form, ``3.0``, matches DuckDB's rounded DOUBLE).
+  NUMERIC (whose text form, ``3.0``, matches DuckDB's rounded DOUBLE);
+* ``json_object(k, v, …)`` → ``json_build_object(k, v, …)`` (PostgreSQL 15
+  has no SQL/JSON constructors);
+* ``json_merge_patch(a, b)`` (RFC 7386) → ``ll_json_merge_patch(a::jsonb,
+  b::jsonb)::json``, a function the PostgreSQL migrations create.
 
 What needs the table's columns (``SELECT * EXCLUDE``, ``GROUP BY ALL``,
 ``ORDER BY ALL``) is refused with a message naming the fix, never guessed.
@@ -98,12 +102,28 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         and not isinstance(node.parent, exp.Cast)
     ):
         return exp.cast(node.copy(), exp.DataType.Type.DOUBLE)
+    if isinstance(node, exp.JSONObject):
+        args: list[exp.Expression] = []
+        for pair in node.expressions:
+            if not isinstance(pair, exp.JSONKeyValue):
+                raise EngineError("json_object takes key, value pairs on PostgreSQL")
+            args += [_rewritten(pair.this), _rewritten(pair.expression)]
+        return exp.Anonymous(this="json_build_object", expressions=args)
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "json_merge_patch":
+        target, patch = (exp.cast(_rewritten(e), exp.DataType.Type.JSONB) for e in node.expressions)
+        merged = exp.Anonymous(this="ll_json_merge_patch", expressions=[target, patch])
+        return exp.cast(merged, exp.DataType.Type.JSON)
     if isinstance(node, exp.Round) and node.args.get("decimals") is not None:
         value = node.this
         if not (isinstance(value, exp.Cast) and value.to.is_type(exp.DataType.Type.DECIMAL)):
             node.set("this", exp.cast(value.copy(), exp.DataType.Type.DECIMAL))
         return node
     return node
+
+
+def _rewritten(node: exp.Expression) -> exp.Expression:
+    """A copy of ``node`` with its own subtree rewritten (for nodes a rule rebuilds)."""
+    return node.copy().transform(_rewrite)
 
 
 def _name_derived_tables(tree: exp.Expression) -> None:

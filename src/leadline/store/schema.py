@@ -1,8 +1,10 @@
 """The store's schema, as an ordered list of forward migrations.
 
 Each migration is a list of SQL statements written in DuckDB's dialect; engines
-for other dialects transpile them with sqlglot.  Migrations are only ever
-appended: a deployed store records the highest version it has applied in
+for other dialects transpile them with sqlglot.  ``OnlyOn`` statements run on
+the named engines only; a ``Rendered`` one is already written for its engine
+(a PostgreSQL function body sqlglot does not parse) and runs there only.
+Migrations are only ever appended: a deployed store records the highest version it has applied in
 ``schema_migrations`` and :func:`leadline.store.migrate` applies the rest.
 
 Design rules the tables follow (see docs/store.md):
@@ -16,8 +18,32 @@ Design rules the tables follow (see docs/store.md):
 
 from __future__ import annotations
 
-from leadline.store.base import OnlyOn
+from leadline.store.base import OnlyOn, Rendered
 
+# store (PostgreSQL): RFC 7386 JSON merge patch, which DuckDB has built in as
+# json_merge_patch (postgres_sql rewrites calls to it): attribute bags from
+# imports and lead upserts merge the same way on both engines.
+JSON_MERGE_PATCH_PG = r"""CREATE OR REPLACE FUNCTION ll_json_merge_patch(target jsonb, patch jsonb)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $fn$
+DECLARE
+    result jsonb;
+    k text;
+    v jsonb;
+BEGIN
+    IF patch IS NULL OR jsonb_typeof(patch) <> 'object' THEN
+        RETURN patch;
+    END IF;
+    result := CASE WHEN jsonb_typeof(target) = 'object' THEN target ELSE '{}'::jsonb END;
+    FOR k, v IN SELECT e.key, e.value FROM jsonb_each(patch) AS e LOOP
+        IF jsonb_typeof(v) = 'null' THEN
+            result := result - k;
+        ELSE
+            result := jsonb_set(result, ARRAY[k], ll_json_merge_patch(result -> k, v));
+        END IF;
+    END LOOP;
+    RETURN result;
+END
+$fn$"""
 MIGRATIONS: list[list[str]] = [
     # 1: the initial schema
     [
@@ -504,6 +530,8 @@ MIGRATIONS: list[list[str]] = [
             ("ix_leads_account", "leads (account_id)"),
         )
     ],
+    # store (PostgreSQL): json_merge_patch for imports and lead upserts
+    [Rendered([JSON_MERGE_PATCH_PG], "postgres")],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
