@@ -17,13 +17,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common
+import imports
 import learn
 import postgres
 import realtime
 import reports
 import scoring
 
-BENCHMARKS = (scoring, realtime, reports, learn, postgres)
+BENCHMARKS = (scoring, realtime, reports, learn, postgres, imports)
 
 
 def main() -> int:
