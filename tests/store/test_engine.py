@@ -8,7 +8,7 @@ run is refused before it reaches the server.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pyarrow as pa
 import pytest
@@ -98,6 +98,44 @@ def test_arrow_tables_can_be_registered_and_queried(engine: Engine) -> None:
     finally:
         engine.unregister("_t_batch")
     assert not engine.table_exists("_t_batch")
+
+
+AWKWARD = [
+    "",
+    None,
+    'say "hi", then go',
+    "two\nlines\r\nand a tab\t",
+    "\\.",
+    "back\\slash",
+    "NULL",
+    "ünïcødé ✓",
+    " padded ",
+]
+
+
+@pytest.mark.parametrize("rows", [3, 120_001], ids=["few", "several batches"])
+def test_registered_arrow_rows_come_back_exactly(engine: Engine, rows: int) -> None:
+    """Empty strings stay empty and NULLs stay NULL; quotes, newlines, floats and times
+    survive; a table larger than one copy batch arrives whole."""
+    n = range(rows)
+    data = pa.table(
+        {
+            "i": list(n),
+            "s": [AWKWARD[i % len(AWKWARD)] for i in n],
+            "x": [None if i % 5 == 0 else i / 7 + 1e-12 for i in n],
+            "ok": [None if i % 4 == 0 else i % 2 == 0 for i in n],
+            "seen": [None if i % 6 == 0 else T + timedelta(microseconds=i) for i in n],
+            "tags": [[f"t{i}", ""] if i % 2 else None for i in n],
+        }
+    )
+    flat = data.drop_columns(["tags"])
+    for name, table in (("_t_flat", flat), ("_t_nested", data)):
+        engine.register_arrow(name, table)
+        try:
+            back = engine.fetch_arrow(f"SELECT * FROM {name} ORDER BY i")
+            assert back.to_pylist() == table.to_pylist(), name
+        finally:
+            engine.unregister(name)
 
 
 def test_a_transaction_commits_together_or_not_at_all(engine: Engine, table: str) -> None:

@@ -4,13 +4,15 @@ The lead-filtered plan reads only the requested leads, their accounts'
 other contacts (roll-ups), leads merged into them and those people's
 activities.  On DuckDB, finding those rows is the expensive part: its
 optimizer turns key lists into index lookups only when it sees them as
-constants, and a statement planned once (``PREPARE``) does not; planning
-the whole plan on every event costs ~30 ms.  So each real-time step
+constants next to the scan, and the plan's ids reach its scans through
+joins, so on the whole store it reads every activity.  So each real-time
+step
 
 1. copies the rows the plan may read into small temp tables (a handful of
    key lookups with the ids written in: index scans), then
-2. runs the *same* compiled plan, prepared once, with its ``leads``,
-   ``accounts`` and ``activities`` tables renamed to those copies.
+2. runs the *same* compiled plan (``fetch_prepared``: parsed once, still
+   planned per call, ~25 ms) with its ``leads``, ``accounts`` and
+   ``activities`` tables renamed to those copies.
 
 The copy is a superset of what the filtered plan reads, and the plan still
 applies all of its own filters, so the rows it returns are the ones it

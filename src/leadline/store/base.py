@@ -137,7 +137,7 @@ class Engine(ABC):
 
     def fetch_prepared(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """``fetch`` for a statement run again and again with new values (the
-        real-time plan): engines that can plan it once do (DuckDB ``PREPARE``)."""
+        real-time plan): engines that can keep its parse do (DuckDB ``PREPARE``)."""
         return self.fetch(sql, params)
 
     def fetch_dicts(self, sql: Sql, params: Params = None) -> list[dict[str, Any]]:
