@@ -34,18 +34,22 @@ def main() -> int:
     keep = os.environ.get("BENCH_DIR")
     started = time.perf_counter()
     failed = False
+    took: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="leadline-bench-") as tmp:
         workdir = Path(keep) if keep else Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         for module in BENCHMARKS:
             if only and module.NAME not in only:
                 continue
+            began = time.perf_counter()
             result = module.run(scale, workdir)
             js, md = common.write(result, info)
             print(common.to_markdown(result, info))
             print(f"wrote {js} and {md}")
+            took[module.NAME] = time.perf_counter() - began
             failed |= any(c.passed is False for c in result.checks)
-    print(f"total {time.perf_counter() - started:.1f} s")
+    each = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in took.items())
+    print(f"total {time.perf_counter() - started:.1f} s ({each})")
     return 1 if failed and os.environ.get("BENCH_STRICT") else 0
 
 
