@@ -290,7 +290,7 @@ def drive(
             answer = await asyncio.wait_for(conn.post_json("/api/v1/activities", body), 60)
             record.status = answer.status
             if answer.status >= 300:
-                record.error = answer.body[:200].decode(errors="replace")
+                record.error = answer.body[:1000].decode(errors="replace")
         except (HTTPError, OSError, TimeoutError) as err:
             record.error = repr(err)
         record.seconds = time.time() - record.started
