@@ -7,6 +7,7 @@ run is refused before it reaches the server.
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime, timedelta
 
@@ -98,6 +99,47 @@ def test_arrow_tables_can_be_registered_and_queried(engine: Engine) -> None:
     finally:
         engine.unregister("_t_batch")
     assert not engine.table_exists("_t_batch")
+
+
+# RFC 7386, appendix A: target, patch, result.  Left out: an object patch on a
+# top-level non-object target ([1,2] + {"a":"b","c":null}), where DuckDB keeps
+# the patch's nulls and the RFC drops them; imports always merge into an object.
+MERGE_PATCH = [
+    ('{"a":"b"}', '{"a":"c"}', {"a": "c"}),
+    ('{"a":"b"}', '{"b":"c"}', {"a": "b", "b": "c"}),
+    ('{"a":"b"}', '{"a":null}', {}),
+    ('{"a":"b","b":"c"}', '{"a":null}', {"b": "c"}),
+    ('{"a":["b"]}', '{"a":"c"}', {"a": "c"}),
+    ('{"a":"c"}', '{"a":["b"]}', {"a": ["b"]}),
+    ('{"a":{"b":"c"}}', '{"a":{"b":"d","c":null}}', {"a": {"b": "d"}}),
+    ('{"a":[{"b":"c"}]}', '{"a":[1]}', {"a": [1]}),
+    ('["a","b"]', '["c","d"]', ["c", "d"]),
+    ('{"a":"b"}', '["c"]', ["c"]),
+    ('{"e":null}', '{"a":1}', {"e": None, "a": 1}),
+    ("{}", '{"a":{"bb":{"ccc":null}}}', {"a": {"bb": {}}}),
+]
+
+
+@pytest.mark.parametrize(("target", "patch", "merged"), MERGE_PATCH)
+def test_json_merge_patch_follows_rfc_7386(
+    engine: Engine, target: str, patch: str, merged: object
+) -> None:
+    """Imports merge attribute bags with json_merge_patch: PostgreSQL's stand-in
+    (ll_json_merge_patch) must merge exactly as DuckDB's built-in does."""
+    got = engine.scalar(
+        "SELECT CAST(json_merge_patch(CAST($t AS JSON), CAST($p AS JSON)) AS VARCHAR)",
+        {"t": target, "p": patch},
+    )
+    assert json.loads(str(got)) == merged
+
+
+def test_json_object_builds_the_same_object(engine: Engine) -> None:
+    got = engine.scalar(
+        "SELECT CAST(json_object('fact', 'visits', 'raw', CAST($raw AS VARCHAR), 'n', 3) "
+        "AS VARCHAR)",
+        {"raw": "Select"},
+    )
+    assert json.loads(str(got)) == {"fact": "visits", "raw": "Select", "n": 3}
 
 
 AWKWARD = [

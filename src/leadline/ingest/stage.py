@@ -2,8 +2,8 @@
 
 One ``CREATE TABLE AS`` turns the raw staging table into the normalised one:
 clean every value, apply the profile's value maps and constants, collapse
-category spellings, parse types, build attribute JSON, resolve leads, and
-compute the first thing wrong with the row with a ``CASE`` chain: its reason
+category spellings, parse types, build attribute JSON, and compute the first
+thing wrong with the row with a ``CASE`` chain: its reason
 in ``_problem``, with ``_problem_field`` and ``_problem_message``.  Rows with a
 NULL ``_problem`` are loadable.  Nothing here loops over rows in Python.
 

@@ -4,8 +4,9 @@ Each migration is a list of SQL statements written in DuckDB's dialect; engines
 for other dialects transpile them with sqlglot.  ``OnlyOn`` statements run on
 the named engines only; a ``Rendered`` one is already written for its engine
 (a PostgreSQL function body sqlglot does not parse) and runs there only.
-Migrations are only ever appended: a deployed store records the highest version it has applied in
-``schema_migrations`` and :func:`leadline.store.migrate` applies the rest.
+Migrations are only ever appended: a deployed store records the highest
+version it has applied in ``schema_migrations`` and
+:func:`leadline.store.migrate` applies the rest.
 
 Design rules the tables follow (see docs/store.md):
 
