@@ -38,13 +38,17 @@ class CompiledContract:
     def plan(self, lead_ids: bool = False) -> Plan:
         return self.filtered if lead_ids else self.batch
 
-    def _query(self, kind: str, lead_ids: bool) -> exp.Select:
+    def _built(self, kind: str, lead_ids: bool) -> exp.Select:
+        """The cached expression itself: callers get copies (they add ORDER BY, rename)."""
         key = (kind, lead_ids)
         if key not in self._cache:
             plan = self.plan(lead_ids)
             body = plan.snapshot_body if kind == "snapshot" else plan.parts_body
             self._cache[key] = plan.query(body)
-        return self._cache[key].copy()
+        return self._cache[key]
+
+    def _query(self, kind: str, lead_ids: bool) -> exp.Select:
+        return self._built(kind, lead_ids).copy()
 
     def snapshot_query(self, lead_ids: bool = False) -> exp.Select:
         """One row per scored lead: the ``score_snapshots`` columns except ``run_id``."""
@@ -83,6 +87,6 @@ def compile_contract(
         filtered=build_plan(contract, version, lead_filter=True, model=model),
     )
     for lead_ids in (False, True):  # parse now: a broken plan fails at compile time
-        compiled.snapshot_query(lead_ids)
-        compiled.parts_query(lead_ids)
+        for kind in ("snapshot", "parts"):
+            compiled._built(kind, lead_ids)
     return compiled
