@@ -79,6 +79,10 @@ def test_a_closed_engine_says_so(pg_url: str) -> None:
         "SELECT * FROM activities WHERE lead_id = ANY(%(ids)s)",
         "SELECT * FROM stage_history WHERE lead_id = ANY(%(ids)s)",
         "SELECT * FROM score_snapshots WHERE run_id = 1 AND lead_id = ANY(%(ids)s)",
+        # an import's or a lead upsert's references and duplicates (ingest/stage.py)
+        "SELECT lead_id FROM leads WHERE lower(email) IN (SELECT unnest(%(ids)s::text[]))",
+        "SELECT account_id FROM accounts WHERE merged_into IS NULL AND domain IS NOT NULL "
+        "AND lower(domain) IN (SELECT unnest(%(ids)s::text[]))",
     ],
 )
 def test_the_real_time_lookups_have_an_index(pg_url: str, lookup: str) -> None:

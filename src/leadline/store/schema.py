@@ -543,6 +543,16 @@ MIGRATIONS: list[list[str]] = [
             "WHERE merged_into IS NOT NULL",
         )
     ],
+    # store (PostgreSQL): imports and lead upserts find stored leads by
+    # lower(email) and accounts by lower(domain) (resolving references,
+    # dedupe); without these each import or upsert read every lead.
+    [
+        OnlyOn("postgres", f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+        for name, target in (
+            ("ix_leads_email_lower", "leads (lower(email))"),
+            ("ix_accounts_domain_lower", "accounts (lower(domain))"),
+        )
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
