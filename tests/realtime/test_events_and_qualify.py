@@ -106,10 +106,14 @@ def test_requalify_scores_like_batch_moves_at_the_event_time_and_routes(
     compiled = compile_contract(CONTRACT, "rt-v1")
     plan = LivePlan(compiled)
     routed: list[list[str]] = []
+    handed: list[dict[str, Any]] = []  # the score parts the router was given (DuckDB)
+    columns = ", ".join(c for c in compiled.parts_columns if c != "lead_id")
 
     def route(engine: Any, contract: Any, version: str, ids: list[str], now: datetime, **kw: Any):
         routed.append(ids)
         assert "live_snapshots" in kw["snapshots"]
+        if kw["parts"] is not None:
+            handed.extend(engine.fetch_dicts(f"SELECT lead_id, {columns} FROM {kw['parts']}"))
         return []
 
     with world.transaction():
@@ -133,6 +137,16 @@ def test_requalify_scores_like_batch_moves_at_the_event_time_and_routes(
         for column, value in snap.items():
             expected = batch[snap["lead_id"]][column]
             assert value == (pytest.approx(expected) if isinstance(value, float) else expected)
+    # the brief's parts came from the same plan run as the snapshot: the batch's parts
+    if world.DIALECT == "duckdb":
+        want = world.fetch_dicts(
+            f"SELECT lead_id, {columns} FROM score_parts WHERE run_id = 99 AND lead_id = 'L1'"
+        )
+        order = sorted(want, key=lambda p: (p["component"], p["rule"]))
+        assert want and sorted(handed, key=lambda p: (p["component"], p["rule"])) == [
+            {k: pytest.approx(v) if isinstance(v, float) else v for k, v in p.items()}
+            for p in order
+        ]
     # a second look changes nothing: the move is not repeated
     again = requalify(world, plan, CONTRACT, ["L1"], as_of, route=route)
     assert again.to_mql == []

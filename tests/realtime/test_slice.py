@@ -97,6 +97,43 @@ def test_snapshots_and_parts_on_the_copies_equal_the_whole_store(ll: Leadline, n
     _same(got, want)
 
 
+@pytest.mark.parametrize("name", ["account contacts", "merged duplicates", "all of them"])
+def test_snapshots_and_parts_in_one_statement_equal_the_two_queries(
+    ll: Leadline, name: str
+) -> None:
+    lead_ids = _lead_sets(ll)[name]
+    as_of = _as_of(ll)
+    copies = Slice(ll.engine, ll.compiled)
+    copies.load(lead_ids)
+    snapshots, parts = copies.scores(as_of, lead_ids)
+    _same(snapshots, copies.snapshots(as_of, lead_ids))
+    columns = ", ".join(ll.compiled.parts_columns)
+    order = "lead_id, component, rule, detail"
+    want = ll.engine.fetch_dicts(
+        f"SELECT {columns} FROM {copies.keep_parts(as_of, lead_ids)} ORDER BY {order} NULLS FIRST"
+    )
+
+    def key(p: dict[str, Any]) -> tuple[str, ...]:
+        return (p["lead_id"], p["component"], p["rule"], p["detail"] or "")
+
+    assert parts, "these leads have score parts"
+    _same(sorted(parts, key=key), sorted(want, key=key))
+    # and put back in the parts table, the brief reads the same rows
+    table = copies.put_parts(parts)
+    _same(
+        sorted(ll.engine.fetch_dicts(f"SELECT {columns} FROM {table}"), key=key),
+        sorted(want, key=key),
+    )
+
+
+def test_no_parts_leave_the_parts_table_empty(ll: Leadline) -> None:
+    copies = Slice(ll.engine, ll.compiled)
+    copies.load(_lead_sets(ll)["no account"])
+    copies.keep_parts(_as_of(ll), _lead_sets(ll)["no account"])
+    table = copies.put_parts([])
+    assert ll.engine.scalar(f"SELECT count(*) FROM {table}") == 0
+
+
 def test_each_load_replaces_the_copies_and_holds_only_those_leads_rows(ll: Leadline) -> None:
     sets = _lead_sets(ll)
     copies = Slice(ll.engine, ll.compiled)
@@ -158,6 +195,7 @@ def test_warming_prepares_both_queries_and_changes_no_answer(ll: Leadline) -> No
     prepared = ll.engine._prepared  # type: ignore[attr-defined]
     assert copies.snapshot_sql in prepared
     assert any(copies.parts_sql in text for text in prepared)
+    assert copies.scores_sql in prepared
     lead_ids = _lead_sets(ll)["account contacts"]
     as_of = _as_of(ll)
     copies.load(lead_ids)

@@ -87,18 +87,29 @@ class LivePlan:
         self.version = compiled.version
         self.snapshot_sql = compiled.snapshot_query(lead_ids=True).order_by("lead_id").sql("duckdb")
         self.columns = compiled.snapshot_columns
+        # The parts the last :meth:`score` on the copies computed with the snapshots
+        # (as of when, and by lead): a new MQL's brief needs them, and computing them
+        # in the same statement costs far less than running the plan again.  Only the
+        # qualifier's one writer thread scores with a LivePlan.
+        self._parts: tuple[datetime, dict[str, list[dict[str, Any]]]] | None = None
 
     def _slice(self, engine: Engine) -> Slice | None:
         return slice_for(engine, self.compiled)
 
     def score(self, engine: Engine, as_of: datetime, lead_ids: list[str]) -> list[dict[str, Any]]:
         """Snapshot dicts for the given surviving leads (same rows as ``score_leads``)."""
+        self._parts = None
         if not lead_ids:
             return []
         copies = self._slice(engine)
         if copies is not None:
             copies.load(lead_ids)
-            return copies.snapshots(as_of, lead_ids)
+            snapshots, parts = copies.scores(as_of, lead_ids)
+            by_lead: dict[str, list[dict[str, Any]]] = {}
+            for part in parts:
+                by_lead.setdefault(str(part["lead_id"]), []).append(part)
+            self._parts = (as_of, by_lead)
+            return snapshots
         rows = engine.fetch_prepared(
             self.snapshot_sql, {"as_of": as_of, "lead_ids": list(lead_ids)}
         )
@@ -108,7 +119,12 @@ class LivePlan:
         """A table of the score parts of ``lead_ids`` (scored by :meth:`score` just
         before), for the handoff brief; None where the brief computes them itself."""
         copies = self._slice(engine)
-        return copies.keep_parts(as_of, lead_ids) if copies is not None else None
+        if copies is None:
+            return None
+        if self._parts is not None and self._parts[0] == as_of:
+            kept = self._parts[1]
+            return copies.put_parts([p for lead in lead_ids for p in kept.get(lead, ())])
+        return copies.keep_parts(as_of, lead_ids)
 
     def copies(self, engine: Engine) -> dict[str, str] | None:
         """The copies :meth:`score` just scored on (None where it reads the store):

@@ -14,6 +14,12 @@ step
    planned per call, ~25 ms) with its ``leads``, ``accounts`` and
    ``activities`` tables renamed to those copies.
 
+Where a caller needs the score parts as well (a lead page, a handoff brief,
+a real-time step that may route an MQL), :meth:`Slice.scores` gets the
+snapshots and the parts in ONE statement over the shared CTE chain: DuckDB
+binds and optimises the chain once instead of twice (~70 ms instead of
+~115 ms for the two on the 20k-lead benchmark world).
+
 The copy is a superset of what the filtered plan reads, and the plan still
 applies all of its own filters, so the rows it returns are the ones it
 returns on the whole store (tests hold the two to equality).  Only the
@@ -27,8 +33,10 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from itertools import count
 from typing import Any
 
+import pyarrow as pa
 from sqlglot import exp
 
 from leadline.contract.compiler import CompiledContract
@@ -69,6 +77,7 @@ class Slice:
         parts = compiled.parts_query(lead_ids=True)
         self.snapshot_sql = on_copies(snapshot)
         self.parts_sql = on_copies(parts)
+        self.scores_sql = on_copies(_scores_query(compiled))
         self.read = named_columns(snapshot, parts) | ALSO_COPIED
         self._columns: dict[str, list[str]] = {}  # base table -> the columns copied
         self.snapshot_columns = compiled.snapshot_columns
@@ -149,6 +158,7 @@ class Slice:
             self._ensure()
             self.snapshots(datetime(1970, 1, 1), [])
             self.keep_parts(datetime(1970, 1, 1), [])
+            self.scores(datetime(1970, 1, 1), [])
 
     def snapshots(self, as_of: datetime, lead_ids: list[str]) -> list[dict[str, Any]]:
         """The plan's snapshot rows for ``lead_ids`` (loaded first)."""
@@ -166,6 +176,68 @@ class Slice:
             {"as_of": as_of, "lead_ids": sorted(set(lead_ids))},
         )
         return PARTS
+
+    def scores(
+        self, as_of: datetime, lead_ids: list[str]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The plan's snapshot rows and score parts for ``lead_ids`` (loaded first), in one
+        statement: the same rows :meth:`snapshots` and :meth:`keep_parts` give."""
+        rows = self.engine.fetch_prepared(
+            self.scores_sql, {"as_of": as_of, "lead_ids": sorted(set(lead_ids))}
+        )
+        n = len(self.snapshot_columns)
+        snapshots = [dict(zip(self.snapshot_columns, row[:n], strict=True)) for row in rows]
+        parts = [{"lead_id": row[0], **part} for row in rows for part in (row[n] or ())]
+        return snapshots, parts
+
+    def put_parts(self, parts: list[dict[str, Any]]) -> str:
+        """Put parts from :meth:`scores` in the parts temp table; returns its name."""
+        engine = self.engine
+        engine.execute(f"DELETE FROM {PARTS}")
+        if parts:
+            with _names_lock:
+                name = f"_ll_slice_parts_in_{next(_names)}"
+            table = pa.Table.from_pylist(
+                [{c: p[c] for c in self.parts_columns} for p in parts], _PARTS_SCHEMA
+            )
+            columns = ", ".join(self.parts_columns)
+            engine.register_arrow(name, table)
+            try:
+                engine.execute(f"INSERT INTO {PARTS} ({columns}) SELECT {columns} FROM {name}")
+            finally:
+                engine.unregister(name)
+        return PARTS
+
+
+def _scores_query(compiled: CompiledContract) -> exp.Select:
+    """Snapshot rows, each with its lead's parts as a list of structs (one statement)."""
+    plan = compiled.plan(lead_ids=True)
+    packed = ", ".join(f"{c} := q.{c}" for c in compiled.parts_columns if c != "lead_id")
+    columns = ", ".join(f"s.{c}" for c in compiled.snapshot_columns)
+    return plan.query(
+        f"SELECT {columns}, p.parts FROM ({plan.snapshot_body}) AS s "
+        f"LEFT JOIN (SELECT q.lead_id, list(struct_pack({packed})) AS parts "
+        f"FROM ({plan.parts_body}) AS q GROUP BY q.lead_id) AS p ON p.lead_id = s.lead_id "
+        "ORDER BY s.lead_id"
+    )
+
+
+_PARTS_SCHEMA = pa.schema(
+    [
+        ("lead_id", pa.string()),
+        ("component", pa.string()),
+        ("rule", pa.string()),
+        ("events", pa.int64()),
+        ("raw_points", pa.float64()),
+        ("capped_points", pa.float64()),
+        ("cap_applied", pa.bool_()),
+        ("decay_factor", pa.float64()),
+        ("points", pa.float64()),
+        ("detail", pa.string()),
+    ]
+)
+_names = count(1)
+_names_lock = threading.Lock()
 
 
 _lock = threading.Lock()

@@ -140,11 +140,8 @@ def lead_scores(
         )
     with engine.transaction():
         copies.load(lead_ids)
-        snaps = {str(r["lead_id"]): r for r in copies.snapshots(as_of, lead_ids)}
-        table = copies.keep_parts(as_of, lead_ids)
-        columns = compiled.parts_columns
-        rows = _dicts(engine, f"SELECT {', '.join(columns)} FROM {table}", {}, columns)
-    return snaps, order_parts(rows)
+        snapshots, parts = copies.scores(as_of, lead_ids)
+    return {str(r["lead_id"]): r for r in snapshots}, order_parts(parts)
 
 
 def order_parts(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
