@@ -180,7 +180,16 @@ def score(data: dict[str, pd.DataFrame], contract: Contract, as_of: datetime) ->
 
     fit = np.zeros(len(people))
     for rule in contract.fit.rules:
-        fit += np.where(_condition(people, rule).to_numpy(), rule.points, 0.0)
+        match = _condition(people, rule)
+        if rule.combined is not None:  # `and` / `or`: more conditions in one rule
+            word, more = rule.combined
+            for cond in more:
+                match = (
+                    (match & _condition(people, cond))
+                    if word == "and"
+                    else (match | _condition(people, cond))
+                )
+        fit += np.where(match.to_numpy(), rule.points, 0.0)
     g = contract.fit.grades
     grade = np.select([fit >= g.A, fit >= g.B, fit >= g.C], ["A", "B", "C"], "D")
 

@@ -103,6 +103,23 @@ CASES: list[tuple[str, list[tuple[str, str]], list[tuple[str, str, str]]]] = [
         [("intent.topics", "observability", "added")],
     ),
     (
+        "a condition added to an unnamed rule makes it another rule",
+        [
+            (
+                "in: [vp, c_level], points: 15}",
+                "in: [vp, c_level], and: [{field: account.employees, at_least: 200}], points: 15}",
+            )
+        ],
+        [
+            ("fit.rules", "lead.seniority in [vp, c_level]", "removed"),
+            (
+                "fit.rules",
+                "lead.seniority in [vp, c_level] and account.employees at_least 200",
+                "added",
+            ),
+        ],
+    ),
+    (
         "reordered rules are not a change",
         [
             (

@@ -128,6 +128,7 @@ def test_example_demonstrates_required_features() -> None:
         "lead.title",
     } <= fit_fields
     assert any(r.field == "lead.title" and r.points < 0 for r in c.fit.rules)
+    assert any(r.combined is not None for r in c.fit.rules)  # a rule with `and`
     acts = {a for r in c.behaviour.rules for a in r.activities}
     assert {
         "demo_request",

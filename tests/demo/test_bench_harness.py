@@ -19,6 +19,7 @@ import common  # noqa: E402
 import data  # noqa: E402
 import pandas_score  # noqa: E402
 import scoring  # noqa: E402
+from leadline.contract.schema import FitRule  # noqa: E402
 from leadline.store import migrate  # noqa: E402
 from leadline.store.duckdb import DuckDBEngine  # noqa: E402
 
@@ -61,9 +62,34 @@ def test_generated_data_is_reproducible(tmp_path: Path) -> None:
     assert digests[0][0][2:] == (TOY.activities, TOY.leads)
 
 
-def test_pandas_script_agrees_with_leadline(tmp_path: Path) -> None:
+# Fit rules combining conditions, added to the benchmark contract in one case.
+COMBINED_RULES = [
+    {
+        "name": "icp",
+        "field": "account.industry",
+        "in": ["software"],
+        "and": [{"field": "account.employees", "at_least": 200}],
+        "points": 15,
+    },
+    {
+        "name": "exec or big",
+        "field": "lead.seniority",
+        "in": ["c_level"],
+        "or": [{"field": "account.annual_revenue", "at_least": 50_000_000}],
+        "points": 5,
+    },
+]
+
+
+@pytest.mark.parametrize("combined", [False, True], ids=["bench contract", "with and/or rules"])
+def test_pandas_script_agrees_with_leadline(tmp_path: Path, combined: bool) -> None:
     engine = _store(tmp_path / "store.duckdb")
     contract = scoring.load_contract()
+    if combined:
+        rules = [*contract.fit.rules, *(FitRule.model_validate(r) for r in COMBINED_RULES)]
+        contract = contract.model_copy(
+            update={"fit": contract.fit.model_copy(update={"rules": rules})}
+        )
     _, _, run_id = scoring.run_leadline(engine, contract)
     ours = pandas_score.score(pandas_score.load(engine), contract, data.AS_OF)
     disagreements = scoring.compare(engine, run_id, ours)

@@ -114,3 +114,67 @@ def test_matching_rules_add_up_and_parts_name_them(world: World) -> None:
     parts = world.parts(compiled, "l1", "fit")
     assert set(parts) == {"industry", "lead.seniority in [vp]"}
     assert sum(p["points"] for p in parts.values()) == snap["fit_points"]
+
+
+INDUSTRY = {"field": "account.industry", "in": ["software"]}  # true for ACCOUNT
+SMALL = {"field": "account.employees", "at_most": 100}  # false for ACCOUNT (300)
+VP = {"field": "lead.seniority", "equals": "vp"}  # true for LEAD
+NO_DEPT = {"field": "lead.department", "missing": True}  # true for LEAD
+
+# (rule's own condition, "and" | "or", more conditions, lead has account?, matches?)
+COMBINED: list[tuple[dict[str, Any], str, list[dict[str, Any]], bool, bool]] = [
+    (INDUSTRY, "and", [VP], True, True),
+    (INDUSTRY, "and", [VP, NO_DEPT], True, True),
+    (INDUSTRY, "and", [SMALL], True, False),  # one false condition is enough
+    (INDUSTRY, "and", [VP], False, False),  # no account: the industry is missing
+    (INDUSTRY, "or", [SMALL], True, True),
+    (SMALL, "or", [INDUSTRY], True, True),
+    (SMALL, "or", [{**SMALL, "at_most": 10}], True, False),
+    (INDUSTRY, "or", [VP], False, True),  # a missing field fails only its own condition
+    ({"field": "account.industry", "missing": True}, "and", [VP], False, True),
+]
+
+
+@pytest.mark.parametrize(("own", "word", "more", "with_account", "matches"), COMBINED)
+def test_a_rule_combining_conditions(
+    world: World,
+    own: dict[str, Any],
+    word: str,
+    more: list[dict[str, Any]],
+    with_account: bool,
+    matches: bool,
+) -> None:
+    if with_account:
+        world.account("a1", **ACCOUNT)
+    world.lead("l1", account_id="a1" if with_account else None, **LEAD)
+    compiled = contract(
+        fit={
+            "rules": [{**own, word: more, "points": 7}],
+            "grades": {"A": 50, "B": 30, "C": 10},
+        }
+    )
+    assert world.score(compiled, "l1")["fit_points"] == (7 if matches else 0)
+    # unnamed, the rule is named after all of its conditions, in the order written
+    names = list(world.parts(compiled, "l1", "fit"))
+    if matches:
+        assert len(names) == 1 and names[0].count(f" {word} ") == len(more)
+        assert names[0].startswith(own["field"])
+    else:
+        assert names == []
+
+
+def test_a_combined_rule_counts_once_where_two_rules_would_add_up(world: World) -> None:
+    world.account("a1", **ACCOUNT)
+    world.lead("l1", account_id="a1", **LEAD)
+    world.account("a2", **{**ACCOUNT, "industry": "retail"})
+    world.lead("l2", account_id="a2", **LEAD)  # a VP, but not at a software company
+    compiled = contract(
+        fit={
+            "rules": [{**INDUSTRY, "and": [VP], "points": 30, "name": "icp core"}],
+            "grades": {"A": 30, "B": 20, "C": 10},
+        }
+    )
+    assert world.score(compiled, "l1")["grade"] == "A"
+    assert world.score(compiled, "l2")["fit_points"] == 0
+    part = world.parts(compiled, "l1", "fit")["icp core"]
+    assert part["detail"] == "account.industry in [software] and lead.seniority equals vp"

@@ -95,7 +95,11 @@ def condition_key(rule: Doc) -> str:
     if rule.get("name"):
         return str(rule["name"])
     op = next((k for k in OPERATOR_KEYS if rule.get(k) is not None), "?")
-    return f"{rule.get('field')} {op} {_short(rule.get(op))}"
+    key = f"{rule.get('field')} {op} {_short(rule.get(op))}"
+    for word in ("and", "or"):  # a fit rule combining conditions
+        for more in rule.get(word) or ():
+            key += f" {word} {condition_key({**more, 'name': None})}"
+    return key
 
 
 def _signal_key(sig: Doc) -> str:

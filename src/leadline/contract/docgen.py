@@ -90,13 +90,19 @@ def _cell(text: str) -> str:
 
 def walk_models() -> list[tuple[str, type[BaseModel]]]:
     """``(yaml path, model)`` for Contract and every nested model, first path wins."""
-    seen: dict[type[BaseModel], str] = {}
+    return [(paths[0], model) for model, paths in _model_paths().items()]
+
+
+def _model_paths() -> dict[type[BaseModel], list[str]]:
+    """Every yaml path each model appears at, in breadth-first order."""
+    seen: dict[type[BaseModel], list[str]] = {}
     queue: list[tuple[str, type[BaseModel]]] = [("(top level)", Contract)]
     while queue:
         path, model = queue.pop(0)
         if model in seen:
+            seen[model].append(path)
             continue
-        seen[model] = path
+        seen[model] = [path]
         for name, info in model.model_fields.items():
             key = info.alias or name
             origin = typing.get_origin(info.annotation)
@@ -106,14 +112,16 @@ def walk_models() -> list[tuple[str, type[BaseModel]]]:
             child = key if path == "(top level)" else f"{path}.{key}"
             for sub in _models_in(info.annotation):
                 queue.append((child + ("[]" if is_list else ""), sub))
-    return [(p, m) for m, p in seen.items()]
+    return seen
 
 
-def _section(path: str, model: type[BaseModel]) -> list[str]:
+def _section(path: str, model: type[BaseModel], others: tuple[str, ...] = ()) -> list[str]:
     doc = inspect.cleandoc(model.__doc__ or "")
     out = [f"### `{path}` — {model.__name__}", ""]
     if doc:
         out += [doc, ""]
+    if others:
+        out += ["Also at " + ", ".join(f"`{o}`" for o in others) + ".", ""]
     out += ["| key | type | default | description |", "|---|---|---|---|"]
     for name, info in model.model_fields.items():
         key = info.alias or name
@@ -141,8 +149,8 @@ def render_contract_reference(example: Path | None = None) -> str:
         "## Sections",
         "",
     ]
-    for path, model in walk_models():
-        lines += _section(path, model)
+    for model, paths in _model_paths().items():
+        lines += _section(paths[0], model, tuple(paths[1:]))
     lines += ["## Fields a rule can test", "", "| field | type |", "|---|---|"]
     lines += [f"| `{name}` | {kind} |" for name, kind in KNOWN_FIELDS.items()]
     lines += [

@@ -23,7 +23,8 @@ def field_references(loaded: LoadedContract) -> list[tuple[tuple[str | int, ...]
     c = loaded.contract
     refs: list[tuple[tuple[str | int, ...], str]] = []
     for i, fit_rule in enumerate(c.fit.rules):
-        refs.append((("fit", "rules", i, "field"), fit_rule.field))
+        for inner, cond in fit_rule.conditions():
+            refs.append((("fit", "rules", i, *inner, "field"), cond.field))
     for i, excl in enumerate(c.exclude.rules):
         refs.append((("exclude", "rules", i, "field"), excl.field))
     return refs

@@ -103,7 +103,8 @@ def check_conditions(contract: Contract, pos: Positions) -> list[Problem]:
     """Operators that fit the field's type, and ranges that are not empty."""
     out: list[Problem] = []
     for i, rule in enumerate(contract.fit.rules):
-        out += _condition_problems(rule, ("fit", "rules", i), pos)
+        for inner, cond in rule.conditions():
+            out += _condition_problems(cond, ("fit", "rules", i, *inner), pos)
     for i, excl in enumerate(contract.exclude.rules):
         out += _condition_problems(excl, ("exclude", "rules", i), pos)
     return out
@@ -160,7 +161,8 @@ def check_regexes(contract: Contract, pos: Positions) -> list[Problem]:
     """Regexes are checked by the schema with Python's ``re``; the SQL side runs RE2."""
     found: list[tuple[PathT, str | None]] = []
     for i, rule in enumerate(contract.fit.rules):
-        found.append((("fit", "rules", i, "matches"), rule.matches))
+        for inner, cond in rule.conditions():
+            found.append((("fit", "rules", i, *inner, "matches"), cond.matches))
     for i, excl in enumerate(contract.exclude.rules):
         found.append((("exclude", "rules", i, "matches"), excl.matches))
     groups: list[tuple[str, list[ActivityMatch]]] = [

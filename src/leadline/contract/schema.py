@@ -190,10 +190,51 @@ class Condition(Model):
 
 
 class FitRule(Condition):
-    """A fit rule: when the condition holds, the lead earns ``points``."""
+    """A fit rule: when the condition holds, the lead earns ``points``.
+
+    ``and`` / ``or`` combine more conditions in one rule, for a profile that only
+    counts together ("software companies of 200-5,000 people"): separate rules
+    would add their points even when only one of them holds.
+    """
 
     name: str | None = Field(None, description="Label shown in explanations; derived if omitted.")
     points: float = Field(description="Points added (negative to subtract) when the rule matches.")
+    and_: list[Condition] | None = Field(
+        None,
+        alias="and",
+        description="More conditions that must ALL hold as well (e.g. industry and size).",
+    )
+    or_: list[Condition] | None = Field(
+        None,
+        alias="or",
+        description="Other conditions: the rule matches when its own condition OR any of "
+        "these holds. Not together with `and`.",
+    )
+
+    @model_validator(mode="after")
+    def _one_combination(self) -> FitRule:
+        if self.and_ is not None and self.or_ is not None:
+            raise ValueError("give 'and' or 'or', not both: write two rules instead")
+        if self.and_ == [] or self.or_ == []:
+            raise ValueError("'and' / 'or' needs at least one condition")
+        return self
+
+    @property
+    def combined(self) -> tuple[str, list[Condition]] | None:
+        """``("and" | "or", conditions)`` when the rule combines conditions."""
+        if self.and_:
+            return "and", list(self.and_)
+        if self.or_:
+            return "or", list(self.or_)
+        return None
+
+    def conditions(self) -> list[tuple[tuple[str | int, ...], Condition]]:
+        """Every condition with its path inside the rule: ``()`` for its own."""
+        out: list[tuple[tuple[str | int, ...], Condition]] = [((), self)]
+        if self.combined is not None:
+            word, more = self.combined
+            out += [((word, j), cond) for j, cond in enumerate(more)]
+        return out
 
 
 class Grades(Model):

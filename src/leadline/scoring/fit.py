@@ -84,8 +84,26 @@ def describe_condition(cond: Condition) -> str:
     return f"{cond.field} {op.replace('_', ' ')} {shown}"
 
 
+def rule_sql(rule: FitRule) -> str:
+    """A fit rule's test: its condition, combined with its ``and`` / ``or`` list."""
+    own = condition_sql(rule)
+    if rule.combined is None:
+        return own
+    word, more = rule.combined
+    return "(" + f" {word.upper()} ".join([own, *(condition_sql(c) for c in more)]) + ")"
+
+
+def describe_rule(rule: FitRule) -> str:
+    """``account.industry in [software] and account.employees between [200.0, 5000.0]``."""
+    own = describe_condition(rule)
+    if rule.combined is None:
+        return own
+    word, more = rule.combined
+    return f" {word} ".join([own, *(describe_condition(c) for c in more)])
+
+
 def rule_name(rule: FitRule) -> str:
-    return rule.name or describe_condition(rule)
+    return rule.name or describe_rule(rule)
 
 
 def fit_points_sql(rules: list[FitRule]) -> str:
@@ -108,7 +126,7 @@ def grade_sql(points: str, grades: Grades) -> str:
 
 def fit_flag_columns(rules: list[FitRule]) -> list[str]:
     """``condition AS fit_<i>`` columns, so the parts query can list matching rules."""
-    return [f"{condition_sql(r)} AS fit_{i}" for i, r in enumerate(rules)]
+    return [f"{rule_sql(r)} AS fit_{i}" for i, r in enumerate(rules)]
 
 
 def fit_parts_sql(rules: list[FitRule], people: str = "_ll_people") -> str | None:
@@ -116,7 +134,7 @@ def fit_parts_sql(rules: list[FitRule], people: str = "_ll_people") -> str | Non
     if not rules:
         return None
     rows = ", ".join(
-        f"({i}, {lit(rule_name(r))}, {lit(float(r.points))}, {lit(describe_condition(r))})"
+        f"({i}, {lit(rule_name(r))}, {lit(float(r.points))}, {lit(describe_rule(r))})"
         for i, r in enumerate(rules)
     )
     pick = "CASE r.idx " + " ".join(f"WHEN {i} THEN p.fit_{i}" for i in range(len(rules)))
