@@ -100,6 +100,14 @@ def test_version_changes_with_points() -> None:
     assert changed.version != load_contract_text(BASE).version
 
 
+def test_an_unchanged_contract_keeps_its_version_across_releases() -> None:
+    """Every score and stage move records the version: a leadline release that gave an
+    unchanged contract a new one would split its history.  If this fails, a change
+    to the schema or the hashing did that; an optional key must stay out of the hash
+    while unset (the fit rule's ``and`` / ``or`` once changed every version)."""
+    assert load_contract_text(BASE).version == "5c5aed091888"
+
+
 def test_version_counts_defaults_written_out() -> None:
     # half_life_days defaults to 30: writing it out or not is the same contract.
     without = BASE.replace("  half_life_days: 30\n", "")
@@ -129,6 +137,7 @@ def test_example_demonstrates_required_features() -> None:
     } <= fit_fields
     assert any(r.field == "lead.title" and r.points < 0 for r in c.fit.rules)
     assert any(r.combined is not None for r in c.fit.rules)  # a rule with `and`
+    assert any(r.half_life_days is not None for r in c.behaviour.rules)  # its own decay
     acts = {a for r in c.behaviour.rules for a in r.activities}
     assert {
         "demo_request",

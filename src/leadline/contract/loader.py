@@ -46,9 +46,11 @@ def contract_version(contract: Contract) -> str:
 
     Normalising through the model means comments, key order, quoting and
     defaults written out or left implicit do not change the version; any
-    change to a rule does.
+    change to a rule does.  Keys left unset (None) are left out, so an
+    optional key a later leadline adds (a fit rule's ``and``) does not give
+    every existing contract a new version.
     """
-    doc = contract.model_dump(mode="json", by_alias=True, exclude_none=False)
+    doc = contract.model_dump(mode="json", by_alias=True, exclude_none=True)
     blob = json.dumps(doc, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
 
