@@ -112,7 +112,8 @@ def _engagement(acts: pd.DataFrame, contract: Contract) -> pd.Series:
     decays = np.array([r.decay for r in b.rules])[ev["rule"]]
     per_days = np.array([r.cap.per_days if r.cap else np.inf for r in b.rules])[ev["rule"]]
     ev["raw"] = points
-    ev["decayed"] = points * np.where(decays, 0.5 ** (age / b.half_life_days), 1.0)
+    halves = np.array([r.half_life(b.half_life_days) for r in b.rules])[ev["rule"]]
+    ev["decayed"] = points * np.where(decays, 0.5 ** (age / halves), 1.0)
     ev["bucket"] = np.where(np.isfinite(per_days), np.floor(age / per_days), 0)
     g = (
         ev.groupby(["lead_id", "rule", "bucket"], sort=False)

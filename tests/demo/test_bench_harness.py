@@ -81,14 +81,28 @@ COMBINED_RULES = [
 ]
 
 
-@pytest.mark.parametrize("combined", [False, True], ids=["bench contract", "with and/or rules"])
-def test_pandas_script_agrees_with_leadline(tmp_path: Path, combined: bool) -> None:
+# Behaviour rules given their own half-life in the same case.
+OWN_HALF_LIFE = {"demo request": 90.0, "page view": 7.0}
+
+
+@pytest.mark.parametrize(
+    "newer", [False, True], ids=["bench contract", "with and/or rules and own half-lives"]
+)
+def test_pandas_script_agrees_with_leadline(tmp_path: Path, newer: bool) -> None:
     engine = _store(tmp_path / "store.duckdb")
     contract = scoring.load_contract()
-    if combined:
+    if newer:
         rules = [*contract.fit.rules, *(FitRule.model_validate(r) for r in COMBINED_RULES)]
+        behaviour = [
+            r.model_copy(update={"half_life_days": OWN_HALF_LIFE.get(r.name)})
+            for r in contract.behaviour.rules
+        ]
+        assert sum(r.half_life_days is not None for r in behaviour) == len(OWN_HALF_LIFE)
         contract = contract.model_copy(
-            update={"fit": contract.fit.model_copy(update={"rules": rules})}
+            update={
+                "fit": contract.fit.model_copy(update={"rules": rules}),
+                "behaviour": contract.behaviour.model_copy(update={"rules": behaviour}),
+            }
         )
     _, _, run_id = scoring.run_leadline(engine, contract)
     ours = pandas_score.score(pandas_score.load(engine), contract, data.AS_OF)

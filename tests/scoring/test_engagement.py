@@ -43,6 +43,32 @@ def test_decay_math(world: World, ages: list[float], decay: bool, expected: floa
 
 
 @pytest.mark.parametrize(
+    ("own", "age", "expected"),
+    [
+        (None, 30, 5.0),  # the contract's 30 days
+        (90, 30, 10 * 0.5 ** (30 / 90)),  # a slower rule
+        (90, 90, 5.0),
+        (7, 14, 2.5),  # a faster one
+    ],
+)
+def test_a_rule_may_have_its_own_half_life(
+    world: World, own: float | None, age: float, expected: float
+) -> None:
+    world.lead("l1")
+    world.activities("l1", "demo_request", [age])
+    world.activities("l1", "page_view", [30])  # the other rule keeps the contract's
+    demo = {"name": "demo", "activity": "demo_request", "points": 10}
+    if own is not None:
+        demo["half_life_days"] = own
+    compiled = contract(**rules(demo, {"name": "view", "activity": "page_view", "points": 10}))
+    assert world.score(compiled, "l1")["engagement"] == pytest.approx(expected + 5.0, abs=1e-9)
+    parts = world.parts(compiled, "l1", "engagement")
+    assert parts["demo"]["decay_factor"] == pytest.approx(expected / 10, abs=1e-9)
+    assert f"half-life {own or 30:g}d" in parts["demo"]["detail"]
+    assert "half-life 30d" in parts["view"]["detail"]
+
+
+@pytest.mark.parametrize(
     ("ages", "raw", "capped", "applied"),
     [
         ([1, 2], 20, 20, False),  # under the cap

@@ -143,8 +143,9 @@ def render_contract_reference(example: Path | None = None) -> str:
         "The contract is one YAML file that marketing and sales agree on. "
         "`leadline contract check` validates it and reports every problem as "
         "`file:line:column: path: message`; its version is the first 12 hex characters "
-        "of the SHA-256 of the normalised document, so comments and formatting never "
-        "change it. Unknown keys are errors.",
+        "of the SHA-256 of the normalised document, so comments, formatting and "
+        "defaults written out or left implicit never change it, nor does an optional "
+        "key a newer leadline adds while you leave it unset. Unknown keys are errors.",
         "",
         "## Sections",
         "",

@@ -315,11 +315,27 @@ class BehaviourRule(ActivityMatch):
     decay: bool = Field(
         True, description="Apply the recency half-life (false: counts fully until lookback ends)."
     )
+    half_life_days: float | None = Field(
+        None,
+        gt=0,
+        description="This rule's own half-life in days (default: `behaviour.half_life_days`), "
+        "e.g. longer for a demo request than for a page view.",
+    )
     value_per_point: float | None = Field(
         None,
         description="For summary activities carrying a number (e.g. minutes on site): "
         "points = points × value / value_per_point.",
     )
+
+    @model_validator(mode="after")
+    def _half_life_needs_decay(self) -> BehaviourRule:
+        if self.half_life_days is not None and not self.decay:
+            raise ValueError("half_life_days has no effect with decay: false; drop one of them")
+        return self
+
+    def half_life(self, default: float) -> float:
+        """The half-life this rule's points decay with."""
+        return self.half_life_days if self.half_life_days is not None else default
 
 
 class Trigger(ActivityMatch):

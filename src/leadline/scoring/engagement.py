@@ -55,9 +55,10 @@ def _raw(rule: BehaviourRule) -> str:
 
 
 def _decay(rule: BehaviourRule, half_life: float) -> str:
+    """``half_life`` is the contract's; a rule may have its own."""
     if not rule.decay:
         return "1.0e0"
-    return f"power(0.5, x.age_days / {lit(float(half_life))})"
+    return f"power(0.5, x.age_days / {lit(float(rule.half_life(half_life)))})"
 
 
 def _bucket(rule: BehaviourRule) -> str:
@@ -74,7 +75,7 @@ def rule_detail(rule: BehaviourRule, half_life: float) -> str:
     text = describe_match(rule)
     if rule.cap is not None:
         text += f"; cap {rule.cap.points:g} per {rule.cap.per_days:g}d"
-    text += f"; half-life {half_life:g}d" if rule.decay else "; no decay"
+    text += f"; half-life {rule.half_life(half_life):g}d" if rule.decay else "; no decay"
     if rule.value_per_point is not None:
         text += f"; 1 point per {rule.value_per_point:g} value"
     return text
