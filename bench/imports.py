@@ -26,7 +26,7 @@ from tests import pg
 
 NAME = "imports"
 # Demo-generator scale per benchmark scale (1.0 ≈ 12,000 leads, 250,000 activities).
-WORLD = {"small": 0.25, "full": 4.0}
+WORLD = {"small": 0.12, "full": 4.0}
 SERVER = {"work_mem": "64MB", "shared_buffers": "256MB"}
 
 

@@ -7,10 +7,11 @@
    to show what the guard prevents.  Held-out ROC AUC, PR AUC, Brier, ECE,
    accuracy and top-decile lift for the contract, naive Bayes, logistic
    regression and gradient boosting.
-2. The seeded demo world (``small``: scale 0.1, ``full``: 1.0): ``learn`` on
-   history (a scoring moment every 14 days, 90-day outcome window, split by
+2. The seeded demo world (``small``: scale 0.05, ``full``: 1.0): ``learn`` on
+   history (a scoring moment every 14 days, 28 at ``small``, 90-day outcome window, split by
    time), ``suggest`` a contract, ``backtest`` it against the demo contract
-   over the last six months week by week, and sweep the MQL threshold.
+   over the last six months (``small``: twelve weeks) week by week, and sweep
+   the MQL threshold.
 """
 
 from __future__ import annotations
@@ -59,7 +60,11 @@ behaviour:
 stages:
   mql: {min_grade: C, min_score: 5}
 """
-DEMO_SCALE = {"small": 0.1, "full": 1.0}
+DEMO_SCALE = {"small": 0.05, "full": 1.0}
+# how far back the demo backtest and sweep look (weeks)
+BACKTEST_WEEKS = {"small": 12, "full": 26}
+# days between the scoring moments the demo training sets are built at
+EVERY_DAYS = {"small": 28.0, "full": 14.0}
 METRICS = ("roc_auc", "pr_auc", "brier", "ece", "accuracy", "top_decile_lift", "top_decile_recall")
 
 
@@ -137,7 +142,8 @@ def x_education(result: Result, workdir: Path) -> None:
 
 
 def demo_world(result: Result, workdir: Path, scale: Scale) -> None:
-    factor = DEMO_SCALE.get(scale.name, 0.1)
+    factor = DEMO_SCALE.get(scale.name, DEMO_SCALE["small"])
+    every = EVERY_DAYS.get(scale.name, 14.0)
     root = workdir / f"demo-{scale.name}"
     seconds, files = timed(lambda: generate_world(root / "data", seed=7, scale=factor))
     ws = Workspace.locate(root)
@@ -148,7 +154,7 @@ def demo_world(result: Result, workdir: Path, scale: Scale) -> None:
         leads = int(ll.engine.scalar("SELECT count(*) FROM leads"))
         opps = int(ll.engine.scalar("SELECT count(*) FROM opportunities"))
         result.facts["demo_world"] = f"scale {factor}: {leads} leads, {opps} opportunities"
-        seconds, report = timed(lambda: learn(ll, LearnOptions()))
+        seconds, report = timed(lambda: learn(ll, LearnOptions(every_days=every)))
         rows = report.info["train_rows"] + report.info["test_rows"]
         result.timings.append(
             Timing(
@@ -158,12 +164,13 @@ def demo_world(result: Result, workdir: Path, scale: Scale) -> None:
         DETAILS["demo_learn"] = _summary(report)
         result.notes += _table(f"Demo world (scale {factor}), target opportunity", report)
         out = root / "suggested.yaml"
-        seconds, suggestion = timed(lambda: suggest(ll, SuggestOptions(out=out)))
+        seconds, suggestion = timed(lambda: suggest(ll, SuggestOptions(out=out, every_days=every)))
         result.timings.append(
             Timing("demo: suggest a contract", seconds, f"{len(suggestion.rules)} rules")
         )
         end = ll.engine.scalar("SELECT max(occurred_at) FROM activities")
-        window = BacktestOptions(end - timedelta(days=182), end, "week", limit=0, warmup_days=28)
+        weeks = BACKTEST_WEEKS.get(scale.name, 26)
+        window = BacktestOptions(end - timedelta(weeks=weeks), end, "week", limit=0, warmup_days=28)
         candidate = load_contract(out)
         seconds, compared = timed(lambda: backtest(ll, candidate, ll.loaded, window))
         result.timings.append(
@@ -183,7 +190,7 @@ def demo_world(result: Result, workdir: Path, scale: Scale) -> None:
     rec = swept["recommendation"]
     result.facts["demo sweep recommendation"] = f"threshold {rec['threshold']:g}: {rec['why']}"
     result.notes += [
-        "**Demo backtest** (last 26 weeks): suggested contract vs the demo contract",
+        f"**Demo backtest** (last {weeks} weeks): suggested contract vs the demo contract",
         "",
         "| metric | demo contract | suggested |",
         "|---|---:|---:|",

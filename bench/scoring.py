@@ -152,7 +152,7 @@ def run(scale: Scale, workdir: Path) -> Result:
     result.timings.append(Timing("generate data in DuckDB", seconds, "not part of any ratio"))
     engine.close()
     engine = DuckDBEngine.at(path)  # cold buffers, as a fresh scoring process would start
-    repeat = 3 if scale.name == "small" else 2
+    repeat = 2
 
     leadline_s: float | None = None
     run_id: int | None = None
