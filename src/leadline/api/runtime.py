@@ -17,8 +17,8 @@ from leadline.api.metrics import Metrics
 from leadline.app import Leadline
 from leadline.realtime.qualify import LivePlan, LiveResult
 from leadline.realtime.scheduler import Scheduler
-from leadline.realtime.slice import slice_for
 from leadline.realtime.worker import Qualifier
+from leadline.scoring.slice import slice_for
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import pyarrow as pa
 from leadline.contract.compiler import CompiledContract
 from leadline.contract.schema import Contract
 from leadline.lifecycle import auto
-from leadline.realtime.slice import COPIES, Slice, slice_for
+from leadline.scoring.slice import COPIES, Slice, slice_for
 from leadline.store.base import Engine
 
 
@@ -79,7 +79,7 @@ class LivePlan:
     Rendering the plan's expression tree to SQL costs tens of milliseconds
     (sqlglot walks every node); the text never changes for a contract
     version, so the hot path renders it once and reuses it.  On DuckDB it
-    runs on a copy of just the leads' rows (:mod:`leadline.realtime.slice`).
+    runs on a copy of just the leads' rows (:mod:`leadline.scoring.slice`).
     """
 
     def __init__(self, compiled: CompiledContract) -> None:

@@ -15,8 +15,8 @@ from typing import Any
 from leadline.contract.compiler import CompiledContract, compile_contract
 from leadline.contract.loader import contract_version
 from leadline.contract.schema import Contract
-from leadline.realtime.slice import slice_for
 from leadline.scoring.run import COMPONENT_ORDER
+from leadline.scoring.slice import slice_for
 from leadline.store.base import Engine
 
 _lock = threading.Lock()

@@ -1,4 +1,4 @@
-"""Real-time scoring on copies of a few leads' rows gives exactly the whole store's answer."""
+"""Scoring a few leads on copies of their rows gives exactly the whole store's answer."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from leadline.app import Leadline
-from leadline.realtime.slice import COPIES, Slice
 from leadline.scoring import run as scoring
+from leadline.scoring.slice import COPIES, Slice
 from tests.learn.world import demo_world
 
 
@@ -172,7 +172,7 @@ def test_the_copies_survive_a_rolled_back_step(ll: Leadline) -> None:
 def test_only_the_three_lead_tables_are_swapped() -> None:
     from sqlglot import parse_one
 
-    from leadline.realtime.slice import on_copies
+    from leadline.scoring.slice import on_copies
 
     sql = on_copies(
         parse_one(

@@ -1,4 +1,4 @@
-"""Score a few leads on a copy of just their rows: the real-time plan on DuckDB.
+"""Score a few leads on a copy of just their rows (real time, briefs, lead pages; DuckDB).
 
 The lead-filtered plan reads only the requested leads, their accounts'
 other contacts (roll-ups), leads merged into them and those people's
