@@ -74,6 +74,8 @@ sla:
 LEAD_IN_HOOK = re.compile(r"lead (L\d+)")
 # hand-raisers sent one at a time before the load, for the unloaded floor
 PROBES = {"small": 10, "full": 20}
+# page views sent before anything is measured (connections, plan caches)
+WARMUP = {"small": 8, "full": 20}
 IN_FLIGHT = 256  # requests the load generator has open at once
 STORE_ENV = "BENCH_REALTIME_STORE"  # duckdb (default) or postgres
 PG_SETTINGS = {"work_mem": "64MB", "shared_buffers": "256MB"}
@@ -390,7 +392,7 @@ def _run(
     server = Server(root)
     try:
         with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as c:
-            for n in range(20):  # warm up: connections, plan caches
+            for n in range(WARMUP.get(scale.name, 20)):  # warm up: connections, plan caches
                 c.post(
                     "/api/v1/activities",
                     json={
