@@ -4,14 +4,14 @@
    file is imported with its built-in mapping, then ``learn`` runs twice on
    the same seeded, stratified split — with the leakage guard (post-contact
    columns excluded) and with every post-contact column explicitly allowed,
-   to show what the guard prevents (the second run at ``full`` only).  Held-out ROC AUC, PR AUC, Brier, ECE,
-   accuracy and top-decile lift for the contract, naive Bayes, logistic
-   regression and gradient boosting.
+   to show what the guard prevents (the second run at ``full`` only).
+   Held-out ROC AUC, PR AUC, Brier, ECE, accuracy and top-decile lift for the
+   contract, naive Bayes, logistic regression and gradient boosting.
 2. The seeded demo world (``small``: scale 0.05, ``full``: 1.0): ``learn`` on
-   history (a scoring moment every 14 days, 56 at ``small``, 90-day outcome window, split by
-   time), ``suggest`` a contract, ``backtest`` it against the demo contract
-   over the last six months (``small``: six weeks) week by week, and sweep
-   the MQL threshold.
+   history (a scoring moment every 14 days, 56 at ``small``, 90-day outcome
+   window, split by time), ``suggest`` a contract, ``backtest`` it against the
+   demo contract over the last six months (``small``: six weeks) week by week,
+   and sweep the MQL threshold.
 """
 
 from __future__ import annotations
