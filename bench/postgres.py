@@ -38,7 +38,7 @@ from scoring import COMPARED, load_contract
 
 NAME = "postgres"
 TABLES = ("accounts", "leads", "content", "activities")
-SINGLE_LEADS = {"small": 20, "full": 60}  # one-lead calls timed (median)
+SINGLE_LEADS = {"small": 10, "full": 60}  # one-lead calls timed (median)
 SERVER = {"work_mem": "64MB", "shared_buffers": "256MB"}
 
 

@@ -227,7 +227,7 @@ def run(scale: Scale, workdir: Path) -> Result:
     result.facts["DuckDB memory_limit while timing"] = ll.engine.scalar(
         "SELECT current_setting('memory_limit')"
     )
-    repeat = 2
+    repeat = 1 if scale.name == "small" else 2
     load_before = os.getloadavg()[0]
     as_of = AS_OF
     plain = ReportQuery(as_of=as_of)
