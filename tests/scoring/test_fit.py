@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from leadline.contract.compiler import CompiledContract
+
 from .conftest import World, contract
 
 LEAD = {
@@ -67,17 +69,17 @@ CASES: list[tuple[dict[str, Any], bool, bool]] = [
 def test_fit_operator(
     world: World, condition: dict[str, Any], with_account: bool, matches: bool
 ) -> None:
+    compiled = _one_rule(world, {**condition, "name": "r"}, with_account)
+    assert world.score(compiled, "l1")["fit_points"] == (7 if matches else 0)
+    assert ("r" in world.parts(compiled, "l1", "fit")) is matches
+
+
+def _one_rule(world: World, rule: dict[str, Any], with_account: bool) -> CompiledContract:
+    """Lead ``l1`` (at account ``a1`` if ``with_account``) and a contract of one 7-point rule."""
     if with_account:
         world.account("a1", **ACCOUNT)
     world.lead("l1", account_id="a1" if with_account else None, **LEAD)
-    compiled = contract(
-        fit={
-            "rules": [{**condition, "points": 7, "name": "r"}],
-            "grades": {"A": 50, "B": 30, "C": 10},
-        }
-    )
-    assert world.score(compiled, "l1")["fit_points"] == (7 if matches else 0)
-    assert ("r" in world.parts(compiled, "l1", "fit")) is matches
+    return contract(fit={"rules": [{**rule, "points": 7}], "grades": {"A": 50, "B": 30, "C": 10}})
 
 
 @pytest.mark.parametrize(
@@ -144,15 +146,7 @@ def test_a_rule_combining_conditions(
     with_account: bool,
     matches: bool,
 ) -> None:
-    if with_account:
-        world.account("a1", **ACCOUNT)
-    world.lead("l1", account_id="a1" if with_account else None, **LEAD)
-    compiled = contract(
-        fit={
-            "rules": [{**own, word: more, "points": 7}],
-            "grades": {"A": 50, "B": 30, "C": 10},
-        }
-    )
+    compiled = _one_rule(world, {**own, word: more}, with_account)
     assert world.score(compiled, "l1")["fit_points"] == (7 if matches else 0)
     # unnamed, the rule is named after all of its conditions, in the order written
     names = list(world.parts(compiled, "l1", "fit"))

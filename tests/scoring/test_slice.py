@@ -72,6 +72,10 @@ def test_the_lead_sets_exercise_what_they_claim(ll: Leadline) -> None:
     assert all(sets[name] for name in ("account contacts", "merged duplicates", "no account"))
 
 
+def _key(part: dict[str, Any]) -> tuple[str, ...]:
+    return (part["lead_id"], part["component"], part["rule"], part["detail"] or "")
+
+
 @pytest.mark.parametrize(
     "name", ["account contacts", "merged duplicates", "no account", "busiest", "all of them"]
 )
@@ -80,56 +84,31 @@ def test_snapshots_and_parts_on_the_copies_equal_the_whole_store(ll: Leadline, n
     as_of = _as_of(ll)
     copies = Slice(ll.engine, ll.compiled)
     copies.load(lead_ids)
-    _same(
-        copies.snapshots(as_of, lead_ids),
-        scoring.score_leads(ll.engine, ll.compiled, as_of, lead_ids),
-    )
-    table = copies.keep_parts(as_of, lead_ids)
+    want_snapshots = scoring.score_leads(ll.engine, ll.compiled, as_of, lead_ids)
+    _same(copies.snapshots(as_of, lead_ids), want_snapshots)
+    snapshots, parts = copies.scores(as_of, lead_ids)  # both in one statement
+    _same(snapshots, want_snapshots)
     columns = ", ".join(ll.compiled.parts_columns)
-    order = "lead_id, component, rule"
-    got = ll.engine.fetch_dicts(f"SELECT {columns} FROM {table} ORDER BY {order}")
     want = ll.engine.fetch_dicts(
-        f"SELECT {columns} FROM ({ll.compiled.parts_query(lead_ids=True).sql('duckdb')}) AS p "
-        f"ORDER BY {order}",
+        f"SELECT {columns} FROM ({ll.compiled.parts_query(lead_ids=True).sql('duckdb')}) AS p",
         {"as_of": as_of, "lead_ids": lead_ids},
     )
-    assert got, "these leads have score parts"
-    _same(got, want)
-
-
-@pytest.mark.parametrize("name", ["account contacts", "merged duplicates", "all of them"])
-def test_snapshots_and_parts_in_one_statement_equal_the_two_queries(
-    ll: Leadline, name: str
-) -> None:
-    lead_ids = _lead_sets(ll)[name]
-    as_of = _as_of(ll)
-    copies = Slice(ll.engine, ll.compiled)
-    copies.load(lead_ids)
-    snapshots, parts = copies.scores(as_of, lead_ids)
-    _same(snapshots, copies.snapshots(as_of, lead_ids))
-    columns = ", ".join(ll.compiled.parts_columns)
-    order = "lead_id, component, rule, detail"
-    want = ll.engine.fetch_dicts(
-        f"SELECT {columns} FROM {copies.keep_parts(as_of, lead_ids)} ORDER BY {order} NULLS FIRST"
-    )
-
-    def key(p: dict[str, Any]) -> tuple[str, ...]:
-        return (p["lead_id"], p["component"], p["rule"], p["detail"] or "")
-
     assert parts, "these leads have score parts"
-    _same(sorted(parts, key=key), sorted(want, key=key))
-    # and put back in the parts table, the brief reads the same rows
+    _same(sorted(parts, key=_key), sorted(want, key=_key))
+    # put in the parts table, they are the rows a brief reads
     table = copies.put_parts(parts)
     _same(
-        sorted(ll.engine.fetch_dicts(f"SELECT {columns} FROM {table}"), key=key),
-        sorted(want, key=key),
+        sorted(ll.engine.fetch_dicts(f"SELECT {columns} FROM {table}"), key=_key),
+        sorted(want, key=_key),
     )
 
 
 def test_no_parts_leave_the_parts_table_empty(ll: Leadline) -> None:
+    lead_ids = _lead_sets(ll)["busiest"]
     copies = Slice(ll.engine, ll.compiled)
-    copies.load(_lead_sets(ll)["no account"])
-    copies.keep_parts(_as_of(ll), _lead_sets(ll)["no account"])
+    copies.load(lead_ids)
+    full = copies.put_parts(copies.scores(_as_of(ll), lead_ids)[1])
+    assert ll.engine.scalar(f"SELECT count(*) FROM {full}") > 0
     table = copies.put_parts([])
     assert ll.engine.scalar(f"SELECT count(*) FROM {table}") == 0
 
@@ -194,7 +173,6 @@ def test_warming_prepares_both_queries_and_changes_no_answer(ll: Leadline) -> No
     copies.warm()
     prepared = ll.engine._prepared  # type: ignore[attr-defined]
     assert copies.snapshot_sql in prepared
-    assert any(copies.parts_sql in text for text in prepared)
     assert copies.scores_sql in prepared
     lead_ids = _lead_sets(ll)["account contacts"]
     as_of = _as_of(ll)

@@ -87,44 +87,36 @@ class LivePlan:
         self.version = compiled.version
         self.snapshot_sql = compiled.snapshot_query(lead_ids=True).order_by("lead_id").sql("duckdb")
         self.columns = compiled.snapshot_columns
-        # The parts the last :meth:`score` on the copies computed with the snapshots
-        # (as of when, and by lead): a new MQL's brief needs them, and computing them
-        # in the same statement costs far less than running the plan again.  Only the
-        # qualifier's one writer thread scores with a LivePlan.
-        self._parts: tuple[datetime, dict[str, list[dict[str, Any]]]] | None = None
 
     def _slice(self, engine: Engine) -> Slice | None:
         return slice_for(engine, self.compiled)
 
-    def score(self, engine: Engine, as_of: datetime, lead_ids: list[str]) -> list[dict[str, Any]]:
-        """Snapshot dicts for the given surviving leads (same rows as ``score_leads``)."""
-        self._parts = None
+    def score(
+        self, engine: Engine, as_of: datetime, lead_ids: list[str]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
+        """Snapshot dicts for the given surviving leads (same rows as ``score_leads``)
+        and, on DuckDB's copies, their score parts from the same statement (a new
+        MQL's brief needs them; None where the brief computes them itself)."""
         if not lead_ids:
-            return []
+            return [], None
         copies = self._slice(engine)
         if copies is not None:
             copies.load(lead_ids)
-            snapshots, parts = copies.scores(as_of, lead_ids)
-            by_lead: dict[str, list[dict[str, Any]]] = {}
-            for part in parts:
-                by_lead.setdefault(str(part["lead_id"]), []).append(part)
-            self._parts = (as_of, by_lead)
-            return snapshots
+            return copies.scores(as_of, lead_ids)
         rows = engine.fetch_prepared(
             self.snapshot_sql, {"as_of": as_of, "lead_ids": list(lead_ids)}
         )
-        return [dict(zip(self.columns, row, strict=True)) for row in rows]
+        return [dict(zip(self.columns, row, strict=True)) for row in rows], None
 
-    def parts(self, engine: Engine, as_of: datetime, lead_ids: list[str]) -> str | None:
-        """A table of the score parts of ``lead_ids`` (scored by :meth:`score` just
-        before), for the handoff brief; None where the brief computes them itself."""
+    def parts_table(
+        self, engine: Engine, parts: list[dict[str, Any]] | None, lead_ids: list[str]
+    ) -> str | None:
+        """A table of ``lead_ids``' parts (from :meth:`score`) for the handoff brief."""
         copies = self._slice(engine)
-        if copies is None:
+        if copies is None or parts is None:
             return None
-        if self._parts is not None and self._parts[0] == as_of:
-            kept = self._parts[1]
-            return copies.put_parts([p for lead in lead_ids for p in kept.get(lead, ())])
-        return copies.keep_parts(as_of, lead_ids)
+        wanted = set(lead_ids)
+        return copies.put_parts([p for p in parts if p["lead_id"] in wanted])
 
     def copies(self, engine: Engine) -> dict[str, str] | None:
         """The copies :meth:`score` just scored on (None where it reads the store):
@@ -212,7 +204,7 @@ def requalify(
     event, just before it): an MQL move is dated at the lead's last activity
     after it, i.e. when it crossed the line, as the batch path does.
     """
-    snaps = plan.score(engine, as_of, lead_ids)
+    snaps, parts = plan.score(engine, as_of, lead_ids)
     if not snaps:
         return LiveResult(None, as_of)
     copies = plan.copies(engine)
@@ -245,7 +237,7 @@ def requalify(
                     result.to_mql,
                     as_of,
                     snapshots=f"(SELECT * FROM live_snapshots WHERE run_id = {run_id})",
-                    parts=plan.parts(engine, as_of, result.to_mql),
+                    parts=plan.parts_table(engine, parts, result.to_mql),
                     copies=copies,
                 )
             )

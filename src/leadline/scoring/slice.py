@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from itertools import count
 from typing import Any
 
 import pyarrow as pa
@@ -50,6 +49,7 @@ COPIES = {
     "activities": "_ll_slice_activities",
 }
 PARTS = "_ll_slice_parts"
+PARTS_IN = "_ll_slice_parts_in"  # the Arrow rows put_parts inserts from
 # Not read by the plan, but by the handoff brief, which names colleagues from the copy.
 ALSO_COPIED = frozenset({"first_name", "last_name", "email", "title"})
 
@@ -74,11 +74,10 @@ class Slice:
     def __init__(self, engine: Engine, compiled: CompiledContract) -> None:
         self.engine = engine
         snapshot = compiled.snapshot_query(lead_ids=True).order_by("lead_id")
-        parts = compiled.parts_query(lead_ids=True)
+        scores = _scores_query(compiled)  # snapshots with their parts
         self.snapshot_sql = on_copies(snapshot)
-        self.parts_sql = on_copies(parts)
-        self.scores_sql = on_copies(_scores_query(compiled))
-        self.read = named_columns(snapshot, parts) | ALSO_COPIED
+        self.scores_sql = on_copies(scores)
+        self.read = named_columns(scores) | ALSO_COPIED
         self._columns: dict[str, list[str]] = {}  # base table -> the columns copied
         self.snapshot_columns = compiled.snapshot_columns
         self.parts_columns = compiled.parts_columns
@@ -157,7 +156,6 @@ class Slice:
         with self.engine.transaction():
             self._ensure()
             self.snapshots(datetime(1970, 1, 1), [])
-            self.keep_parts(datetime(1970, 1, 1), [])
             self.scores(datetime(1970, 1, 1), [])
 
     def snapshots(self, as_of: datetime, lead_ids: list[str]) -> list[dict[str, Any]]:
@@ -167,21 +165,11 @@ class Slice:
         )
         return [dict(zip(self.snapshot_columns, row, strict=True)) for row in rows]
 
-    def keep_parts(self, as_of: datetime, lead_ids: list[str]) -> str:
-        """Put the plan's score parts for ``lead_ids`` in a temp table; returns its name."""
-        self.engine.execute(f"DELETE FROM {PARTS}")
-        self.engine.fetch_prepared(
-            f"INSERT INTO {PARTS} SELECT {', '.join(self.parts_columns)} "
-            f"FROM ({self.parts_sql}) AS p",
-            {"as_of": as_of, "lead_ids": sorted(set(lead_ids))},
-        )
-        return PARTS
-
     def scores(
         self, as_of: datetime, lead_ids: list[str]
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The plan's snapshot rows and score parts for ``lead_ids`` (loaded first), in one
-        statement: the same rows :meth:`snapshots` and :meth:`keep_parts` give."""
+        """The plan's snapshot rows (as :meth:`snapshots`) and score parts for ``lead_ids``
+        (loaded first), in one statement."""
         rows = self.engine.fetch_prepared(
             self.scores_sql, {"as_of": as_of, "lead_ids": sorted(set(lead_ids))}
         )
@@ -195,17 +183,14 @@ class Slice:
         engine = self.engine
         engine.execute(f"DELETE FROM {PARTS}")
         if parts:
-            with _names_lock:
-                name = f"_ll_slice_parts_in_{next(_names)}"
-            table = pa.Table.from_pylist(
-                [{c: p[c] for c in self.parts_columns} for p in parts], _PARTS_SCHEMA
-            )
+            # Callers hold the engine's transaction (see slice_for): one fixed name, like
+            # the copies; INSERT casts the inferred Arrow types to the table's columns.
             columns = ", ".join(self.parts_columns)
-            engine.register_arrow(name, table)
+            engine.register_arrow(PARTS_IN, pa.Table.from_pylist(parts))
             try:
-                engine.execute(f"INSERT INTO {PARTS} ({columns}) SELECT {columns} FROM {name}")
+                engine.execute(f"INSERT INTO {PARTS} ({columns}) SELECT {columns} FROM {PARTS_IN}")
             finally:
-                engine.unregister(name)
+                engine.unregister(PARTS_IN)
         return PARTS
 
 
@@ -220,24 +205,6 @@ def _scores_query(compiled: CompiledContract) -> exp.Select:
         f"FROM ({plan.parts_body}) AS q GROUP BY q.lead_id) AS p ON p.lead_id = s.lead_id "
         "ORDER BY s.lead_id"
     )
-
-
-_PARTS_SCHEMA = pa.schema(
-    [
-        ("lead_id", pa.string()),
-        ("component", pa.string()),
-        ("rule", pa.string()),
-        ("events", pa.int64()),
-        ("raw_points", pa.float64()),
-        ("capped_points", pa.float64()),
-        ("cap_applied", pa.bool_()),
-        ("decay_factor", pa.float64()),
-        ("points", pa.float64()),
-        ("detail", pa.string()),
-    ]
-)
-_names = count(1)
-_names_lock = threading.Lock()
 
 
 _lock = threading.Lock()
